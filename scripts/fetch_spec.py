@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from spec_tools import SpecError, parse_spec, summarize_changes, validate_spec  # noqa: E402
+from spec_tools import SpecError, parse_spec, summarize_changes, validate_spec
 
 DEFAULT_URL = "https://developer.herohealth.net/_bundle/apis/public-api/openapi.yaml"
 REPO_ROOT = Path(__file__).resolve().parent.parent

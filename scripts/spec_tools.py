@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,9 @@ def summarize_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> 
     old_schemas = ((old or {}).get("components") or {}).get("schemas") or {}
     new_schemas = (new.get("components") or {}).get("schemas") or {}
 
-    def section(title: str, before: Mapping[str, Any], after: Mapping[str, Any], label: str) -> list[str]:
+    def section(
+        title: str, before: Mapping[str, Any], after: Mapping[str, Any], label: Callable[[str, Any], str]
+    ) -> list[str]:
         added = sorted(after.keys() - before.keys())
         removed = sorted(before.keys() - after.keys())
         changed = sorted(k for k in after.keys() & before.keys() if _fingerprint(after[k]) != _fingerprint(before[k]))

@@ -1,0 +1,56 @@
+"""Async Python SDK for the Hero Health Public API.
+
+    from hero_health_client import HeroClient
+    from hero_health_client.generated.api.messages import send_message
+    from hero_health_client.generated.models import SendMessageRequest
+
+The hand-written names live here. Endpoint functions (one module per operation, grouped by tag) and models are
+generated from openapi.yaml into ``hero_health_client.generated``.
+"""
+
+from .client import MOCK_URL, PRODUCTION_URL, STAGING_URL, HeroClient, __version__
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    FieldError,
+    GDPRRestrictionError,
+    HeroAPIError,
+    HeroError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from .limits import RateLimit, RateLimiter, SlidingWindowLimiter
+from .pagination import paginate
+from .transport import ClientStats
+from .webhooks import WebhookVerificationError, verify_webhook
+
+__all__ = [
+    "MOCK_URL",
+    "PRODUCTION_URL",
+    "STAGING_URL",
+    "APIConnectionError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ClientStats",
+    "FieldError",
+    "GDPRRestrictionError",
+    "HeroAPIError",
+    "HeroClient",
+    "HeroError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitError",
+    "RateLimiter",
+    "ServerError",
+    "SlidingWindowLimiter",
+    "ValidationError",
+    "WebhookVerificationError",
+    "__version__",
+    "paginate",
+    "verify_webhook",
+]

@@ -1,0 +1,119 @@
+"""HeroClient: the one object users create. Credentials, environment, timeout and policy options."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from typing import Any
+
+import httpx
+
+from ._redact import fingerprint, redact_httpx_logs_for
+from .generated.client import Client
+from .limits import RateLimit, RateLimiter, shared_limiter
+from .transport import ClientStats, HeroTransport, RetryPolicy
+
+PRODUCTION_URL = "https://api.herohealth.net"
+STAGING_URL = "https://api.staging.htech.app"
+MOCK_URL = "https://developer.herohealth.net/_mock/apis/public-api/openapi"
+
+DEFAULT_TIMEOUT = 30.0
+
+try:
+    __version__ = importlib.metadata.version("hero-health-client")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+logger = logging.getLogger("hero_health_client")
+
+_DEFAULT_RATE_LIMIT = RateLimit()
+
+
+def _credential(name: str, value: object) -> str:
+    """``value`` if it is a usable credential; a ValueError naming the parameter (never the value) if not."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty or whitespace")
+    if value != value.strip():
+        raise ValueError(f"{name} has leading or trailing whitespace; pass it exactly as Hero issued it")
+    return value
+
+
+class HeroClient(Client):
+    """Async client for the Hero Health Public API; pass it as ``client=`` to any generated endpoint function.
+
+    Every request carries ``x-api-key`` and ``x-practice-group-id``, waits for the API key's shared rate limiter,
+    is retried when that is safe, and raises a typed error (``hero_health_client.errors``) for any error status.
+
+    ``rate_limit=None`` turns the in-process limiter off; ``rate_limiter=`` supplies another limiter (e.g. the
+    Redis one, to share the budget across processes). ``transport=`` replaces the network transport (tests).
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        practice_group_id: str,
+        *,
+        base_url: str = PRODUCTION_URL,
+        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        rate_limiter: RateLimiter | None = None,
+        max_retries: int = 2,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        httpx_args: dict[str, Any] | None = None,
+    ) -> None:
+        api_key = _credential("api_key", api_key)
+        practice_group_id = _credential("practice_group_id", practice_group_id)
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if rate_limiter is not None and rate_limit is not _DEFAULT_RATE_LIMIT:
+            raise ValueError("pass either rate_limit or rate_limiter, not both")
+        if rate_limiter is None and rate_limit is not None:
+            rate_limiter = shared_limiter(api_key, rate_limit)
+
+        self.stats = ClientStats()
+        self._key_fingerprint = fingerprint(api_key)
+        self._practice_group_id = practice_group_id
+        self._transport = HeroTransport(
+            inner=transport or httpx.AsyncHTTPTransport(),
+            auth_headers={"x-api-key": api_key, "x-practice-group-id": practice_group_id},
+            limiter=rate_limiter,
+            retry=RetryPolicy(max_retries=max_retries),
+            stats=self.stats,
+        )
+        super().__init__(
+            base_url.rstrip("/"),
+            headers={"User-Agent": f"hero-health-client/{__version__}"},
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            httpx_args={**(httpx_args or {}), "transport": self._transport},
+        )
+        redact_httpx_logs_for(httpx.URL(self._base_url).host)
+        logger.debug("HeroClient for key …%s at %s", self._key_fingerprint, self._base_url)
+
+    @property
+    def practice_group_id(self) -> str:
+        return self._practice_group_id
+
+    def __repr__(self) -> str:
+        return (
+            f"HeroClient(base_url={self._base_url!r}, api_key='…{self._key_fingerprint}', "
+            f"practice_group_id={self._practice_group_id!r})"
+        )
+
+    __str__ = __repr__
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Call any path, for operations the spec does not cover, through the same auth, limiter and retries.
+
+        Returns the response for a 2xx answer; raises the typed errors otherwise. ``json=None`` sends no body.
+        """
+        response = await self.get_async_httpx_client().request(method.upper(), path, params=params, json=json)
+        return response

@@ -1,0 +1,52 @@
+"""``async for`` over the items of a ``page_index``/``page_size`` list endpoint."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from .generated.types import Unset
+
+
+def _page_value(fn: Callable[..., Any], name: str, value: int) -> int | str:
+    """Hero types page parameters as integers on some endpoints and strings on others: match the function."""
+    hint = typing.get_type_hints(fn).get(name)
+    return str(value) if str in typing.get_args(hint) or hint is str else value
+
+
+async def paginate(
+    fn: Callable[..., Awaitable[Any]],
+    *,
+    page_size: int = 100,
+    first_page: int = 0,
+    **kwargs: Any,
+) -> AsyncIterator[Any]:
+    """Yield every item of a paginated list, fetching page after page.
+
+    ``fn`` is a generated ``asyncio`` function whose answer has ``data`` (the items) and ``count`` (the total);
+    ``kwargs`` go to every call (``client=`` among them). Stops once ``count`` items were yielded, or at the
+    first short or empty page when the answer has no count. Pages are 0-based, as in Hero's examples.
+
+        async for admin in paginate(list_admins.asyncio, client=hero, page_size=50):
+            ...
+    """
+    if page_size < 1:
+        raise ValueError(f"page_size must be >= 1, got {page_size}")
+    seen = 0
+    page = first_page
+    while True:
+        result = await fn(
+            page_index=_page_value(fn, "page_index", page), page_size=_page_value(fn, "page_size", page_size), **kwargs
+        )
+        items = getattr(result, "data", None)
+        if items is None or isinstance(items, Unset):
+            raise TypeError(f"{getattr(fn, '__module__', fn)} does not answer with a `data` list; it cannot paginate")
+        for item in items:
+            yield item
+        seen += len(items)
+        count = getattr(result, "count", None)
+        total = int(count) if isinstance(count, int | float) and not isinstance(count, bool) else None
+        if not items or (total is not None and seen >= total) or (total is None and len(items) < page_size):
+            return
+        page += 1
