@@ -1,20 +1,23 @@
 """Client-side rate limiting: the limiter interface and the in-process sliding-window limiter.
 
 Hero allows 300 requests per minute per API key and answers 429 beyond that. A plain leaky bucket
-(``aiolimiter.AsyncLimiter(300, 60)``) starts full and keeps leaking while it refills, so a sliding minute can see
-close to 600 requests. The limiter here keeps a log of the last ``requests`` send slots instead and never hands out
-a slot less than ``seconds + margin`` after the slot ``requests`` places before it. Any window of ``seconds`` as
-the server sees it then holds at most ``requests`` requests, as long as the delay from slot to arrival at Hero
-varies by less than ``margin`` (the default margin is 2% of the window, at most 1 s). Sustained throughput is
-``requests / (seconds + margin)``, 98.4% of the limit with the defaults.
+(``aiolimiter.AsyncLimiter(300, 60)``) starts full and refills while it drains, so a sliding minute can see close
+to 600 requests. The limiter here counts instead: a request may start only while fewer than ``requests`` requests
+are in flight or finished within the last ``seconds + margin``. A request counts from the moment it is granted
+until ``seconds + margin`` after its answer came back; since Hero sees a request after it was granted and before it
+answers, no window of ``seconds`` as Hero sees it can hold more than ``requests`` requests, however much network
+delay varies. Sustained throughput is ``requests`` per ``seconds + margin + round-trip time``, over 99% of the
+limit for a 60 s window.
 
-The optional ``burst`` setting spreads requests out with an ``aiolimiter.AsyncLimiter`` in front of the log, for
-callers that would rather not send the whole budget at once; the log still gives the guarantee.
+Waiting callers are served first come, first served. The optional ``burst`` setting also spreads requests out with
+an ``aiolimiter.AsyncLimiter`` in front of the count, for callers that would rather not spend the whole budget at
+once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import weakref
@@ -31,9 +34,9 @@ from ._redact import fingerprint
 class RateLimit:
     """How many requests one API key may make per window, as Hero counts them.
 
-    ``margin`` (seconds) is added to the window to absorb variation in network delay; ``None`` picks 2% of the
-    window, between 10 ms and 1 s. ``burst`` caps how many requests may leave back to back (``None``: the whole
-    budget).
+    ``margin`` (seconds) is added to the window as a guard against timer and clock granularity; ``None`` picks
+    0.1% of the window, between 1 ms and 100 ms. ``burst`` caps how many requests may leave back to back
+    (``None``: the whole budget).
     """
 
     requests: int = 300
@@ -53,17 +56,26 @@ class RateLimit:
 
     @property
     def window(self) -> float:
-        """Seconds between a slot and the slot ``requests`` places after it."""
-        margin = self.margin if self.margin is not None else min(1.0, max(0.01, 0.02 * self.seconds))
+        """Seconds a finished request keeps counting against the budget."""
+        margin = self.margin if self.margin is not None else min(0.1, max(0.001, 0.001 * self.seconds))
         return self.seconds + margin
+
+
+@runtime_checkable
+class Permit(Protocol):
+    """Leave to send one request; release it once the answer (or the failure) is in."""
+
+    waited: float  # seconds the caller waited for it
+
+    async def release(self) -> None: ...
 
 
 @runtime_checkable
 class RateLimiter(Protocol):
     """What HeroClient needs from a limiter; one limiter serves every client of one API key."""
 
-    async def acquire(self) -> float:
-        """Wait until a request may be sent; return the seconds spent waiting."""
+    async def acquire(self) -> Permit:
+        """Wait until a request may be sent."""
         ...
 
     async def pause(self, seconds: float) -> None:
@@ -71,33 +83,78 @@ class RateLimiter(Protocol):
         ...
 
 
-class SlidingWindowLimiter:
-    """In-process limiter: a log of the last ``requests`` slots, shared safely by threads and event loops.
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
-    Each ``acquire`` reserves its slot under a thread lock and then sleeps on its own event loop, so one instance
-    serves any number of clients, loops and threads. A caller cancelled while waiting gives up its slot unused
-    (counted as spent: the error is on the safe side).
+
+class _Waiter:
+    """One queued ``acquire``; other threads and loops reach its futures only through ``call_soon_threadsafe``."""
+
+    __slots__ = ("loop", "turn", "wake")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.turn: asyncio.Future[None] = loop.create_future()  # set when this waiter reaches the head
+        self.wake: asyncio.Future[None] | None = None  # the head's current nap, cut short by a release
+
+    def notify(self, future: asyncio.Future[None] | None) -> None:
+        if future is not None:
+            # RuntimeError: that loop is closed; its task was cancelled and is leaving the queue.
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(_resolve, future)
+
+
+@dataclass
+class _LocalPermit:
+    limiter: SlidingWindowLimiter
+    waited: float
+    released: bool = False
+
+    async def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self.limiter._finished()
+
+
+class SlidingWindowLimiter:
+    """In-process limiter shared safely by threads and event loops (state under a thread lock, no loop binding).
+
+    Only the waiter at the head of the queue watches the clock; the others wait for their turn, so a thousand
+    waiting callers cost no more than one. A caller cancelled while waiting leaves the queue without a trace.
     """
 
     def __init__(self, rate_limit: RateLimit) -> None:
         self.rate_limit = rate_limit
+        self._limit = rate_limit.requests
         self._window = rate_limit.window
-        self._slots: deque[float] = deque(maxlen=rate_limit.requests)
-        self._paused_until = 0.0
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self._finished_at: deque[float] = deque()  # answer times still inside the window, oldest first
+        self._paused_until = 0.0
+        self._queue: deque[_Waiter] = deque()
         self._smoothers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncLimiter] = (
             weakref.WeakKeyDictionary()
         )
 
-    def _reserve(self, now: float) -> float:
+    def _delay(self, now: float) -> float | None:
+        """0 if a request may start now, else seconds until one may; None if only an answer can free a place."""
+        finished = self._finished_at
+        while finished and finished[0] + self._window <= now:
+            finished.popleft()
+        if self._paused_until > now:
+            return self._paused_until - now
+        if self._in_flight + len(finished) < self._limit:
+            return 0.0
+        return finished[0] + self._window - now if finished else None
+
+    def _finished(self) -> None:
         with self._lock:
-            slot = max(now, self._paused_until)
-            if len(self._slots) == self._slots.maxlen:
-                slot = max(slot, self._slots[0] + self._window)
-            if self._slots:
-                slot = max(slot, self._slots[-1])
-            self._slots.append(slot)
-            return slot
+            self._in_flight -= 1
+            self._finished_at.append(time.monotonic())
+            if self._queue:  # the head may have been waiting for exactly this
+                head = self._queue[0]
+                head.notify(head.wake)
 
     def _smoother(self) -> AsyncLimiter | None:
         burst = self.rate_limit.burst
@@ -107,23 +164,46 @@ class SlidingWindowLimiter:
         with self._lock:
             smoother = self._smoothers.get(loop)
             if smoother is None:  # aiolimiter binds to one loop: keep one per loop
-                smoother = AsyncLimiter(burst, burst * self._window / self.rate_limit.requests)
+                smoother = AsyncLimiter(burst, burst * self._window / self._limit)
                 self._smoothers[loop] = smoother
             return smoother
 
-    async def acquire(self) -> float:
+    async def acquire(self) -> Permit:
         started = time.monotonic()
         smoother = self._smoother()
         if smoother is not None:
             await smoother.acquire()
-        while True:
-            slot = self._reserve(time.monotonic())
-            delay = slot - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if self._paused_until <= time.monotonic():
-                return time.monotonic() - started
-            # A 429 paused the key while we slept: this slot stays spent, wait for a new one after the pause.
+        loop = asyncio.get_running_loop()
+        me = _Waiter(loop)
+        with self._lock:
+            self._queue.append(me)
+            if self._queue[0] is me:
+                _resolve(me.turn)
+        try:
+            await me.turn
+            while True:
+                with self._lock:
+                    delay = self._delay(time.monotonic())
+                    if delay == 0.0:
+                        self._in_flight += 1
+                        self._queue.popleft()
+                        if self._queue:
+                            self._queue[0].notify(self._queue[0].turn)
+                        return _LocalPermit(self, waited=time.monotonic() - started)
+                    me.wake = loop.create_future()
+                timer = loop.call_later(delay, _resolve, me.wake) if delay is not None else None
+                try:
+                    await me.wake
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+        except BaseException:
+            with self._lock:
+                was_head = bool(self._queue) and self._queue[0] is me
+                self._queue.remove(me)
+                if was_head and self._queue:
+                    self._queue[0].notify(self._queue[0].turn)
+            raise
 
     async def pause(self, seconds: float) -> None:
         with self._lock:

@@ -99,8 +99,9 @@ class HeroTransport(httpx.AsyncBaseTransport):
         route = f"{method} {request.extensions.get('path_template') or path_template(request.url.path)}"
         attempt = 0
         while True:
-            if self._limiter is not None:
-                self.stats.limiter_wait += await self._limiter.acquire()
+            permit = await self._limiter.acquire() if self._limiter is not None else None
+            if permit is not None:
+                self.stats.limiter_wait += permit.waited
             started = time.monotonic()
             self.stats.requests += 1
             try:
@@ -110,12 +111,15 @@ class HeroTransport(httpx.AsyncBaseTransport):
                 logger.debug("%s -> %s attempt=%d elapsed=%.3fs", route, type(exc).__name__, attempt + 1, elapsed)
                 safe = method in IDEMPOTENT_METHODS or isinstance(exc, NOT_SENT_ERRORS)
                 if safe and attempt < self._retry.max_retries:
-                    attempt = await self._wait_before_retry(
-                        route, type(exc).__name__, attempt, self._retry.backoff(attempt)
-                    )
+                    delay = self._retry.backoff(attempt)
+                    attempt = await self._wait_before_retry(route, type(exc).__name__, attempt, delay)
                     continue
                 error = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
                 raise error(f"{type(exc).__name__} on {route} after {attempt + 1} attempt(s)") from exc
+            finally:
+                # The answer (or the failure) is in: Hero has seen this request, or never will.
+                if permit is not None:
+                    await permit.release()
 
             status = response.status_code
             elapsed = time.monotonic() - started
