@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from spec_tools import SpecError, parse_spec, summarize_changes, validate_spec
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so it runs as a script from anywhere
+from scripts.spec_tools import SpecError, parse_spec, summarize_changes, validate_spec
 
 DEFAULT_URL = "https://developer.herohealth.net/_bundle/apis/public-api/openapi.yaml"
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from spec_tools import SpecError, load_spec
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so it runs as a script from anywhere
+from scripts.spec_tools import SpecError, load_spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC = REPO_ROOT / "openapi.yaml"
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.from_url is not None:
-        import fetch_spec
+        from scripts import fetch_spec
 
         status = fetch_spec.main(["--url", args.from_url] if args.from_url else [])
         if status:

@@ -1,0 +1,65 @@
+# Every target installs what it needs: a virtualenv in .venv (Python deps) and node_modules (Prism).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+URL ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install node test unit demo mock generate generate-from-url check-generated lint format typecheck bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(PY_STAMP)  ## create .venv with the SDK and its dev tools
+
+node: $(NODE_STAMP)  ## install Prism (the mock server) into node_modules
+
+test: $(PY_STAMP) $(NODE_STAMP)  ## the whole suite, contract tests against Prism included
+	$(PY) -m pytest
+
+unit: $(PY_STAMP)  ## the suite without the Prism contract tests
+	$(PY) -m pytest -m "not contract"
+
+demo: $(PY_STAMP) $(NODE_STAMP)  ## run examples/quickstart.py against a local Prism mock (no credentials)
+	$(PY) examples/quickstart.py
+
+mock: $(PY_STAMP) $(NODE_STAMP)  ## serve the Prism mock of openapi.yaml in the foreground
+	$(PY) scripts/mock_server.py
+
+generate: $(PY_STAMP)  ## regenerate hero_health_client/generated from openapi.yaml
+	$(PY) scripts/regenerate.py
+
+generate-from-url: $(PY_STAMP)  ## download Hero's spec (URL=... to override), then regenerate
+	$(PY) scripts/regenerate.py --from-url $(URL)
+
+check-generated: $(PY_STAMP)  ## fail if the committed generated code differs from a regeneration
+	$(PY) scripts/regenerate.py --check
+
+lint: $(PY_STAMP)  ## ruff, on everything hand-written
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(PY_STAMP)  ## apply ruff's formatting
+	$(PY) -m ruff format .
+
+typecheck: $(PY_STAMP)  ## mypy: strict on the wrapper and scripts, plain on the generated package
+	$(PY) -m mypy
+	$(PY) -m mypy --no-strict-optional --ignore-missing-imports hero_health_client/generated
+
+bench: $(PY_STAMP)  ## benchmarks: ratios against raw httpx and a bare AsyncLimiter (see bench/RESULTS.md)
+	$(PY) bench/run.py
+
+clean:  ## remove the virtualenv, node_modules and caches
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache bench/out
