@@ -10,7 +10,7 @@ import httpx
 
 from ._redact import fingerprint, redact_httpx_logs_for
 from .generated.client import Client
-from .limits import RateLimit, RateLimiter, shared_limiter
+from .limits import RateLimit, RateLimiter, RateLimiterFactory, shared_limiter
 from .transport import ClientStats, HeroTransport, RetryPolicy
 
 PRODUCTION_URL = "https://api.herohealth.net"
@@ -57,7 +57,7 @@ class HeroClient(Client):
         *,
         base_url: str = PRODUCTION_URL,
         rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | RateLimiterFactory | None = None,
         max_retries: int = 2,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -71,6 +71,8 @@ class HeroClient(Client):
             raise ValueError("pass either rate_limit or rate_limiter, not both")
         if rate_limiter is None and rate_limit is not None:
             rate_limiter = shared_limiter(api_key, rate_limit)
+        elif isinstance(rate_limiter, RateLimiterFactory):  # e.g. RedisRateLimiter: it counts under the key's hash
+            rate_limiter = rate_limiter.bind(api_key)
 
         self.stats = ClientStats()
         self._key_fingerprint = fingerprint(api_key)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 import weakref
@@ -28,6 +29,8 @@ from typing import Protocol, runtime_checkable
 from aiolimiter import AsyncLimiter
 
 from ._redact import fingerprint
+
+logger = logging.getLogger("hero_health_client")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,15 @@ class RateLimiter(Protocol):
 
     async def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (Hero answered 429 with that Retry-After)."""
+        ...
+
+
+@runtime_checkable
+class RateLimiterFactory(Protocol):
+    """A limiter that must know the API key (the Redis one counts under the key's hash): HeroClient binds it."""
+
+    def bind(self, api_key: str) -> RateLimiter:
+        """The limiter for ``api_key``."""
         ...
 
 
@@ -209,6 +221,17 @@ class SlidingWindowLimiter:
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + max(0.0, seconds))
 
+    def reconfigure(self, rate_limit: RateLimit) -> None:
+        """Apply a new limit; requests in flight and answered ones keep counting."""
+        with self._lock:
+            self.rate_limit = rate_limit
+            self._limit = rate_limit.requests
+            self._window = rate_limit.window
+            self._smoothers.clear()
+            if self._queue:  # the head may be able to go now, or must wait longer
+                head = self._queue[0]
+                head.notify(head.wake)
+
     def __repr__(self) -> str:
         limit = self.rate_limit
         return f"<SlidingWindowLimiter {limit.requests}/{limit.seconds}s window={self._window}s>"
@@ -221,8 +244,10 @@ _shared_lock = threading.Lock()
 def shared_limiter(api_key: str, rate_limit: RateLimit) -> SlidingWindowLimiter:
     """The one in-process limiter for ``api_key`` (keyed by its fingerprint, never the key itself).
 
-    Every HeroClient of the process that uses the key gets the same limiter, whichever event loop it runs on.
-    Asking for the same key with a different RateLimit is an error: two budgets for one key would overrun Hero's.
+    Every HeroClient of the process that uses the key gets the same limiter, whichever event loop it runs on, and
+    it outlives them: a client made a moment after another one closed still sees its requests. Asking for the key
+    with a different RateLimit switches the key's one budget to the new setting (with a warning), rather than
+    opening a second budget that would overrun Hero's.
     """
     key = fingerprint(api_key)
     with _shared_lock:
@@ -230,8 +255,11 @@ def shared_limiter(api_key: str, rate_limit: RateLimit) -> SlidingWindowLimiter:
         if limiter is None:
             limiter = _shared[key] = SlidingWindowLimiter(rate_limit)
         elif limiter.rate_limit != rate_limit:
-            raise ValueError(
-                f"API key …{key} is already limited to {limiter.rate_limit} in this process; "
-                f"every HeroClient of one key must use the same rate_limit (got {rate_limit})"
+            logger.warning(
+                "API key …%s: rate limit changed from %s to %s for every client of the key",
+                key,
+                limiter.rate_limit,
+                rate_limit,
             )
+            limiter.reconfigure(rate_limit)
         return limiter

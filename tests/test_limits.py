@@ -60,11 +60,25 @@ async def test_clients_of_different_keys_have_their_own_budgets(api_key: str) ->
     assert shared_limiter(api_key + "-other", RateLimit(5, 60)) is not first
 
 
-def test_one_key_cannot_have_two_rate_limits(api_key: str) -> None:
-    HeroClient(api_key, "1", rate_limit=RateLimit(5, 60))
-    with pytest.raises(ValueError, match="already limited") as raised:
-        HeroClient(api_key, "1", rate_limit=RateLimit(10, 60))
-    assert api_key not in str(raised.value)
+def test_a_new_rate_limit_for_a_key_switches_its_one_budget(api_key: str, caplog: pytest.LogCaptureFixture) -> None:
+    first = HeroClient(api_key, "1", rate_limit=RateLimit(5, 60))
+    second = HeroClient(api_key, "1", rate_limit=RateLimit(10, 60))
+    assert first._transport._limiter is second._transport._limiter
+    assert isinstance(second._transport._limiter, SlidingWindowLimiter)
+    assert second._transport._limiter.rate_limit == RateLimit(10, 60)
+    assert "rate limit changed" in caplog.text
+    assert api_key not in caplog.text
+
+
+async def test_a_lowered_limit_still_counts_earlier_requests() -> None:
+    limiter = SlidingWindowLimiter(RateLimit(3, 10))
+    for _ in range(2):
+        await (await limiter.acquire()).release()
+    limiter.reconfigure(RateLimit(2, 10))
+    waiting = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # the two earlier requests fill the new, smaller window
+    waiting.cancel()
 
 
 def test_the_limiter_works_across_event_loops_run_one_after_another(api_key: str) -> None:

@@ -1,0 +1,385 @@
+"""The Redis limiter against a real redis-server: atomic counting, hashed keys, shared pauses, outages, processes.
+
+Each test module run starts its own ``redis-server`` on a free loopback port (no persistence) and stops it after.
+Without the binary the tests are skipped, unless ``CI`` is set: CI installs it, so there its absence is a failure.
+
+Also the worker of the multi-process test: ``python -m tests.test_redis_limiter worker '<json>'`` (run from the
+repository root) makes one HeroClient, prints READY, waits for a line on stdin, then hammers the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+import redis.asyncio as aioredis
+
+from hero_health_client import HeroClient, HeroError, RateLimit
+from hero_health_client.generated.api.messages import get_message_status
+from hero_health_client.redis_limiter import (
+    RateLimiterUnavailableError,
+    RedisKeyLimiter,
+    RedisRateLimiter,
+    RedisUnavailableWarning,
+    redact_url,
+)
+from tests.support.strict_server import StrictServer
+from tests.support.subprocess_server import StrictServerProcess
+
+pytestmark = pytest.mark.redis
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def redis_server(binary: str, port: int | None = None) -> Iterator[str]:
+    """A throwaway redis-server (loopback, no persistence) in a temp dir; yields its URL."""
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix="hero-redis-") as workdir:
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}")
+                time.sleep(0.02)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def redis_binary() -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        reason = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must install it")
+        pytest.skip(reason)
+    return binary
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis_binary: str) -> Iterator[str]:
+    with redis_server(redis_binary) as url:
+        yield url
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A fresh key prefix per test, so tests sharing the server never see each other's counts."""
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+async def redis_contents(url: str, prefix: str) -> dict[str, list[str]]:
+    """Every key under ``prefix`` with its members or value, to check what reaches Redis."""
+    client = aioredis.Redis.from_url(url, decode_responses=True)
+    found: dict[str, list[str]] = {}
+    async for key in client.scan_iter(match=f"{prefix}:*"):
+        kind = await client.type(key)
+        values = await client.zrange(key, 0, -1) if kind == "zset" else [await client.get(key)]
+        found[key] = [str(value) for value in values]
+    await client.aclose()
+    return found
+
+
+def most_in_any_window(spans: list[tuple[float, float]], seconds: float) -> int:
+    """The most requests that any window of ``seconds`` could meet, each request being seen by the server at any
+    moment of its span (grant, release). The busiest window ends at some grant, so checking those is enough."""
+    return max(sum(1 for g, r in spans if g <= grant and r >= grant - seconds) for grant, _ in spans)
+
+
+async def test_two_instances_with_many_coroutines_never_exceed_the_limit(redis_url: str, prefix: str) -> None:
+    limit, seconds, run_for = 20, 0.5, 1.6
+    first = RedisRateLimiter(redis_url, limit, seconds, prefix=prefix)
+    second = RedisRateLimiter(redis_url, limit, seconds, prefix=prefix)
+    spans: list[tuple[float, float]] = []
+
+    async def caller(limiter: RedisKeyLimiter) -> None:
+        while True:
+            permit = await limiter.acquire()
+            granted = time.monotonic()
+            try:
+                await asyncio.sleep(random.uniform(0, 0.02))
+            finally:
+                spans.append((granted, time.monotonic()))
+                await permit.release()
+
+    async with first, second:
+        callers = [asyncio.create_task(caller(lim.bind("key"))) for lim in (first, second) for _ in range(40)]
+        await asyncio.sleep(run_for)
+        for task in callers:
+            task.cancel()
+        _, pending = await asyncio.wait(callers, timeout=5)
+    assert not pending
+    assert most_in_any_window(spans, seconds) <= limit
+    # Windows open at ~0, ~0.52 and ~1.05 s within the run: each admits the whole budget.
+    assert len(spans) >= 3 * limit
+
+
+async def test_cancelled_callers_are_cancelled_and_leave_no_place_taken(redis_url: str, prefix: str) -> None:
+    async with RedisRateLimiter(redis_url, 10**6, 1, prefix=prefix) as limiter:
+        bound = limiter.bind("key")
+
+        async def caller() -> None:
+            while True:
+                permit = await bound.acquire()
+                await permit.release()
+
+        callers = [asyncio.create_task(caller()) for _ in range(80)]
+        await asyncio.sleep(0.3)
+        for task in callers:
+            task.cancel()
+        _, pending = await asyncio.wait(callers, timeout=5)
+    assert not pending  # no cancellation was swallowed on the way through redis-py
+    contents = await redis_contents(redis_url, prefix)
+    assert not [key for key, members in contents.items() if key.endswith(":inflight") and members]
+
+
+async def test_redis_holds_only_a_hash_of_the_api_key(redis_url: str, prefix: str) -> None:
+    api_key = f"sk_live_{uuid.uuid4().hex}"
+    async with RedisRateLimiter(redis_url, 5, 60, prefix=prefix) as limiter:
+        bound = limiter.bind(api_key)
+        await (await bound.acquire()).release()
+        await bound.acquire()
+        await bound.pause(5)
+        contents = await redis_contents(redis_url, prefix)
+    digest = hashlib.sha256(api_key.encode()).hexdigest()
+    assert sorted(contents) == [f"{prefix}:{{{digest}}}:{name}" for name in ("done", "inflight", "pause")]
+    text = json.dumps(contents)
+    assert api_key not in text and api_key[8:] not in text
+    assert api_key not in repr(bound) and api_key not in repr(limiter)
+
+
+async def test_a_pause_reaches_every_instance(redis_url: str, prefix: str) -> None:
+    async with (
+        RedisRateLimiter(redis_url, 100, 60, prefix=prefix) as first,
+        RedisRateLimiter(redis_url, 100, 60, prefix=prefix) as second,
+    ):
+        await first.bind("key").pause(0.4)
+        permit = await second.bind("key").acquire()
+        await permit.release()
+    assert 0.35 <= permit.waited < 1.5
+
+
+async def test_in_flight_places_of_a_dead_process_end_after_lease_and_window(redis_url: str, prefix: str) -> None:
+    async with RedisRateLimiter(redis_url, 2, 0.3, prefix=prefix, lease=0.3) as limiter:
+        bound = limiter.bind("key")
+        await bound.acquire()  # never released, as if the process died mid-request
+        await bound.acquire()
+        permit = await bound.acquire()
+        await permit.release()
+    assert 0.55 <= permit.waited < 1.5
+
+
+async def test_hero_client_binds_the_factory_to_its_own_key(redis_url: str, prefix: str, api_key: str) -> None:
+    async with (
+        StrictServer(limit=10, seconds=1) as server,
+        RedisRateLimiter(redis_url, 10, 1, prefix=prefix) as limiter,
+        HeroClient(api_key, "1", base_url=server.url, rate_limiter=limiter) as hero,
+    ):
+        await get_message_status.asyncio("1", client=hero)
+        contents = await redis_contents(redis_url, prefix)
+    assert limiter.bind(api_key) is limiter.bind(api_key)
+    digest = hashlib.sha256(api_key.encode()).hexdigest()
+    assert contents[f"{prefix}:{{{digest}}}:done"]  # the request was counted under the key's hash
+    with pytest.raises(ValueError, match="not both"):
+        HeroClient(api_key, "1", rate_limit=RateLimit(10, 1), rate_limiter=limiter)
+
+
+def test_urls_are_shown_without_their_password() -> None:
+    assert redact_url("redis://user:s3cret@host:6379/0") == "redis://user:***@host:6379/0"
+    assert redact_url("rediss://:s3cret@host/1") == "rediss://:***@host/1"
+    assert redact_url("unix:///run/redis.sock?db=0&password=s3cret") == "unix:///run/redis.sock?db=0&password=***"
+    assert redact_url("redis://host:6379") == "redis://host:6379"
+    assert "s3cret" not in repr(RedisRateLimiter("redis://u:s3cret@host:6379/0"))
+
+
+async def test_unreachable_redis_raises_a_typed_error_without_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    api_key = f"sk_live_{uuid.uuid4().hex}"
+    url = f"redis://user:s3cret-pass@127.0.0.1:{free_port()}/0"  # nothing listens there
+    async with RedisRateLimiter(url, 5, 60, on_unavailable="raise") as limiter:
+        with caplog.at_level(logging.WARNING, logger="hero_health_client"):
+            with pytest.raises(RateLimiterUnavailableError) as raised:
+                await limiter.bind(api_key).acquire()
+            await limiter.bind(api_key).pause(1)  # logged, not raised: the caller's 429 is the error to report
+    assert isinstance(raised.value, HeroError)
+    shown = str(raised.value) + caplog.text
+    assert "user:***@127.0.0.1" in str(raised.value)
+    assert "s3cret-pass" not in shown and api_key not in shown
+
+
+async def test_unreachable_redis_falls_back_to_a_local_limit_with_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0"
+    async with RedisRateLimiter(url, 3, 60, on_unavailable="local") as limiter:
+        bound = limiter.bind("key")
+        with pytest.warns(RedisUnavailableWarning) as warned:
+            permits = [await bound.acquire() for _ in range(3)]
+        with pytest.raises(TimeoutError):  # the local budget of 3 per minute is spent
+            await asyncio.wait_for(bound.acquire(), 0.2)
+        for permit in permits:
+            await permit.release()
+    assert len(warned) == 1
+    assert "s3cret-pass" not in str(warned[0].message) + caplog.text
+
+
+async def test_local_fallback_returns_to_redis_once_it_answers_again(
+    redis_binary: str, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hero_health_client.redis_limiter._RECHECK", 0.2)
+    port = free_port()
+    with redis_server(redis_binary, port) as url:
+        limiter = RedisRateLimiter(url, 100, 60, prefix=prefix, on_unavailable="local")
+        bound = limiter.bind("key")
+        await (await bound.acquire()).release()  # opens a pooled connection that the restart will break
+    with pytest.warns(RedisUnavailableWarning):
+        await (await bound.acquire()).release()  # Redis is down: the local limiter grants
+    with redis_server(redis_binary, port) as url:
+        await asyncio.sleep(0.25)
+        permit = await bound.acquire()
+        await permit.release()
+        await limiter.aclose()
+        contents = await redis_contents(url, prefix)
+    assert [key for key in contents if key.endswith(":done")]  # counted in Redis again
+
+
+# The multi-process test: separate OS processes, one HeroClient each, one API key, one strict server.
+
+FLEET_LIMIT, FLEET_SECONDS = 60, 2.0
+
+
+def worker_command(config: dict[str, Any]) -> list[str]:
+    return [sys.executable, "-m", "tests.test_redis_limiter", "worker", json.dumps(config)]
+
+
+async def _worker(config: dict[str, Any]) -> dict[str, int]:
+    redis_url: str | None = config["redis_url"]
+    limit, seconds = config["limit"], config["seconds"]
+    limiter = RedisRateLimiter(redis_url, limit, seconds) if redis_url else None
+    limits: dict[str, Any] = {"rate_limiter": limiter} if limiter else {"rate_limit": RateLimit(limit, seconds)}
+    answered = failed = 0
+    async with HeroClient(config["api_key"], "1", base_url=config["server_url"], max_retries=0, **limits) as hero:
+        print("READY", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+        async def caller() -> None:
+            nonlocal answered, failed
+            while True:
+                try:
+                    await get_message_status.asyncio("1", client=hero)
+                    answered += 1
+                except HeroError:
+                    failed += 1
+
+        callers = [asyncio.create_task(caller()) for _ in range(config["callers"])]
+        await asyncio.sleep(config["run_for"])
+        for task in callers:
+            task.cancel()
+        await asyncio.gather(*callers, return_exceptions=True)
+    if limiter is not None:
+        await limiter.aclose()
+    return {"answered": answered, "failed": failed}
+
+
+def run_fleet(
+    *, redis_url: str | None, server_url: str, processes: int, callers: int, run_for: float, limit: int, seconds: float
+) -> list[dict[str, int]]:
+    """``processes`` workers sharing one API key, started together; each one's counts."""
+    config = {
+        "redis_url": redis_url,
+        "server_url": server_url,
+        "api_key": f"fleet-key-{uuid.uuid4().hex}",
+        "callers": callers,
+        "run_for": run_for,
+        "limit": limit,
+        "seconds": seconds,
+    }
+    workers = [
+        subprocess.Popen(
+            worker_command(config), cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            if worker.stdout.readline().strip() != "READY":
+                raise RuntimeError("a fleet worker did not start")
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write("GO\n")
+            worker.stdin.flush()
+        return [json.loads(worker.communicate(timeout=run_for + 30)[0]) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+
+def utilisation(arrivals: list[float], limit: int, seconds: float, windows: int) -> float:
+    """Accepted share of the budget over the first ``windows`` whole windows after the first arrival."""
+    start = arrivals[0]
+    return sum(1 for t in arrivals if t < start + windows * seconds) / (windows * limit)
+
+
+def test_four_processes_share_one_budget_without_a_single_429(redis_url: str) -> None:
+    with StrictServerProcess(limit=FLEET_LIMIT, seconds=FLEET_SECONDS) as server:
+        results = run_fleet(
+            redis_url=redis_url,
+            server_url=server.url,
+            processes=4,
+            callers=30,
+            run_for=7.0,
+            limit=FLEET_LIMIT,
+            seconds=FLEET_SECONDS,
+        )
+        stats = server.stats()
+    arrivals = sorted(cast("list[float]", stats["arrivals"]))
+    assert stats["over_limit"] == 0
+    assert sum(r["failed"] for r in results) == 0
+    assert all(r["answered"] > 0 for r in results)  # every process got a share
+    # 7 s holds three whole 2 s windows after the first arrival, each worth the full budget.
+    assert utilisation(arrivals, FLEET_LIMIT, FLEET_SECONDS, windows=3) >= 0.9
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
+    print(json.dumps(asyncio.run(_worker(json.loads(sys.argv[2])))), flush=True)
