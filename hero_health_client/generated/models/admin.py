@@ -22,7 +22,7 @@ class Admin:
     """A staff account of the practice group.
 
     Attributes:
-        id (str):
+        id (str):  Example: 12345.
         first_name (str):
         last_name (str):
         email (str):

@@ -28,7 +28,7 @@ class AppointmentType:
         next_available_at (datetime.datetime | None):
         slot_count (float):
         price (float):
-        assignee_id (None | str):
+        assignee_id (None | str):  Example: 12345.
         assignee_type (AppointmentTypeAssigneeType | None):
         duration (float):
         use_partner_bookable_slots (bool):

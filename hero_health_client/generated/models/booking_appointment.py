@@ -19,12 +19,12 @@ class BookingAppointment:
     """An appointment as returned by Get an Appointment.
 
     Attributes:
-        id (str):
-        practitioner_id (str):
-        location_id (str):
-        appointment_type_id (str):
+        id (str):  Example: 12345.
+        practitioner_id (str):  Example: 12345.
+        location_id (str):  Example: 12345.
+        appointment_type_id (str):  Example: 12345.
         start_time (datetime.datetime | None):
-        patient_id (None | str | Unset):
+        patient_id (None | str | Unset):  Example: 12345.
         duration (float | Unset):
         video (bool | Unset):  Default: False.
         in_person (bool | Unset):  Default: False.

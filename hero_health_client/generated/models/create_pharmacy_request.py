@@ -19,7 +19,7 @@ class CreatePharmacyRequest:
         name (str):
         email (str):
         mobile (str):
-        prescriber_id (str):
+        prescriber_id (str):  Example: 12345.
     """
 
     name: str

@@ -21,7 +21,7 @@ class EditAppointmentRequest:
     Attributes:
         start_time (datetime.datetime | None):  Example: 2026-03-15T09:30:00Z.
         duration (float):
-        practitioner_id (str):
+        practitioner_id (str):  Example: 12345.
         suppress_availability_check (bool | Unset):
         suppress_mail (bool | Unset):
     """

@@ -26,7 +26,7 @@ class EpisodeListItem:
     """An episode as listed.
 
     Attributes:
-        id (str):
+        id (str):  Example: 12345.
         status (EpisodeStatus):
         priority (EpisodePriority):
         patient (EpisodeListItemPatient | None):

@@ -47,7 +47,7 @@ class PatientEhrCandidate:
         town (None | str | Unset):
         county (None | str | Unset):
         postcode (None | str | Unset):
-        hero_id (None | str | Unset):
+        hero_id (None | str | Unset):  Example: 12345.
         hero_uid (None | str | Unset):
     """
 

@@ -23,7 +23,7 @@ class PatientV1:
     """A Hero patient as returned by the v1 endpoint.
 
     Attributes:
-        id (str):
+        id (str):  Example: 12345.
         dob (datetime.datetime | None):
         data_source (PatientDataSource): System the patient data came from.
         status (PatientV1Status):

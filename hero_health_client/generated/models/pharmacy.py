@@ -16,8 +16,8 @@ class Pharmacy:
     """A pharmacy linked to a prescriber.
 
     Attributes:
-        id (str):
-        prescriber_id (str):
+        id (str):  Example: 12345.
+        prescriber_id (str):  Example: 12345.
         name (str):
         email (str):
         mobile (str):

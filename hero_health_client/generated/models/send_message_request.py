@@ -20,7 +20,7 @@ T = TypeVar("T", bound="SendMessageRequest")
 class SendMessageRequest:
     """
     Attributes:
-        patient_id (str):
+        patient_id (str):  Example: 12345.
         message_type (MessageType): Channel a single message goes out on (hero means record only).
         message_string (str):
         recipient_contact_detail (str | Unset): Phone or email to use; the patient's record supplies one when omitted.

@@ -23,7 +23,7 @@ class TaskV2:
     """A task as returned by the v2 endpoint (only partly documented).
 
     Attributes:
-        id (str):
+        id (str):  Example: 12345.
         type_label (str):
         status (TaskStatus): State of a task.
         category (str):

@@ -19,7 +19,7 @@ class TaskV2Patient:
     """The patient a task concerns (only partly documented).
 
     Attributes:
-        id (str):
+        id (str):  Example: 12345.
         dob (datetime.datetime | None):
         uid (None | str | Unset):
         ehr_partner_id (None | str | Unset):

@@ -24,7 +24,7 @@ class UpdateTaskRequest:
         status (TaskStatus | Unset): State of a task.
         priority (UpdateTaskRequestPriority | Unset):
         assignee_type (UpdateTaskRequestAssigneeType | Unset):
-        assignee_id (str | Unset):
+        assignee_id (str | Unset):  Example: 12345.
     """
 
     status: TaskStatus | Unset = UNSET

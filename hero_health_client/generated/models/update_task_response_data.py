@@ -16,7 +16,7 @@ class UpdateTaskResponseData:
     """Reference to the updated task.
 
     Attributes:
-        id (str):
+        id (str):  Example: 12345.
     """
 
     id: str
