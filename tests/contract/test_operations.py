@@ -26,6 +26,7 @@ OPERATIONS = operations(SPEC)
 MAKER = ExampleMaker(SPEC)
 DYNAMIC_RUNS = 3
 
+
 def _violations(headers: Any, *, where: str) -> list[dict[str, Any]]:
     """Error-level entries of Prism's ``sl-violations`` header located in ``where`` (request or response)."""
     raw = headers.get("sl-violations")
