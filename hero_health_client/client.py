@@ -27,6 +27,7 @@ except importlib.metadata.PackageNotFoundError:  # running from a source tree th
 logger = logging.getLogger("hero_health_client")
 
 _DEFAULT_RATE_LIMIT = RateLimit()
+_TRANSPORT_ARGS = ("limits", "verify", "cert", "http1", "http2", "trust_env", "proxy", "retries")
 
 
 def _credential(name: str, value: object) -> str:
@@ -47,7 +48,9 @@ class HeroClient(Client):
     is retried when that is safe, and raises a typed error (``hero_health_client.errors``) for any error status.
 
     ``rate_limit=None`` turns the in-process limiter off; ``rate_limiter=`` supplies another limiter (e.g. the
-    Redis one, to share the budget across processes). ``transport=`` replaces the network transport (tests).
+    Redis one, to share the budget across processes). ``transport=`` replaces the network transport (tests);
+    ``httpx_args`` go to ``httpx.AsyncClient``, and connection settings among them (``limits``, ``verify``,
+    ``http2``, ...) to the network transport.
     """
 
     def __init__(
@@ -74,11 +77,17 @@ class HeroClient(Client):
         elif isinstance(rate_limiter, RateLimiterFactory):  # e.g. RedisRateLimiter: it counts under the key's hash
             rate_limiter = rate_limiter.bind(api_key)
 
+        # httpx ignores connection settings given to a client that has a transport, and ours always has one:
+        # hand them to the network transport instead.
+        httpx_args = dict(httpx_args or {})
+        transport_args = {key: httpx_args.pop(key) for key in _TRANSPORT_ARGS if key in httpx_args}
+        if transport is not None and transport_args:
+            raise ValueError(f"pass {', '.join(transport_args)} to your own transport, not in httpx_args")
         self.stats = ClientStats()
         self._key_fingerprint = fingerprint(api_key)
         self._practice_group_id = practice_group_id
         self._transport = HeroTransport(
-            inner=transport or httpx.AsyncHTTPTransport(),
+            inner=transport or httpx.AsyncHTTPTransport(**transport_args),
             auth_headers={"x-api-key": api_key, "x-practice-group-id": practice_group_id},
             limiter=rate_limiter,
             retry=RetryPolicy(max_retries=max_retries),
@@ -88,7 +97,7 @@ class HeroClient(Client):
             base_url.rstrip("/"),
             headers={"User-Agent": f"hero-health-client/{__version__}"},
             timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
-            httpx_args={**(httpx_args or {}), "transport": self._transport},
+            httpx_args={**httpx_args, "transport": self._transport},
         )
         redact_httpx_logs_for(httpx.URL(self._base_url).host)
         logger.debug("HeroClient for key …%s at %s", self._key_fingerprint, self._base_url)
