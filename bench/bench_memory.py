@@ -31,20 +31,12 @@ from benchlib import Row
 
 from hero_health_client import HeroClient, RateLimit
 from hero_health_client.generated.api.messages import get_message_status
+from tests.support.strict_server import OK_BODY as BODY
 
 N = 5_000
 HOLD = 1.0
 BARRIER_TIMEOUT = 60.0  # answer anyway if fewer than N ever arrive; the reported peak then shows it
 VARIANTS = ("raw", "hero")  # HeroClient as configured by default: limiter on (here at a limit that never binds)
-BODY = json.dumps(
-    {
-        "id": "1",
-        "scheduled_send_at": None,
-        "write_to_record": False,
-        "status": {"write_to_record_at": None, "sent_at": None, "response": "sent", "failure_reason": None},
-        "errors": {"write_to_record": None, "send": None},
-    }
-).encode()
 
 
 def _raise_fd_limit() -> None:
