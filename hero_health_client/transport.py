@@ -107,22 +107,27 @@ class HeroTransport(httpx.AsyncBaseTransport):
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:
-                elapsed = time.monotonic() - started
-                logger.debug("%s -> %s attempt=%d elapsed=%.3fs", route, type(exc).__name__, attempt + 1, elapsed)
-                safe = method in IDEMPOTENT_METHODS or isinstance(exc, NOT_SENT_ERRORS)
-                if safe and attempt < self._retry.max_retries:
-                    delay = self._retry.backoff(attempt)
-                    attempt = await self._wait_before_retry(route, type(exc).__name__, attempt, delay)
-                    continue
-                error = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-                raise error(f"{type(exc).__name__} on {route} after {attempt + 1} attempt(s)") from exc
+                failure: httpx.TransportError | None = exc
+            else:
+                failure = None
             finally:
-                # The answer (or the failure) is in: Hero has seen this request, or never will.
+                # The answer (or the failure) is in: Hero has seen this request, or never will. Release before any
+                # backoff, so the place is not held while this caller sleeps.
                 if permit is not None:
                     await permit.release()
+            elapsed = time.monotonic() - started
+
+            if failure is not None:
+                reason = type(failure).__name__
+                logger.debug("%s -> %s attempt=%d elapsed=%.3fs", route, reason, attempt + 1, elapsed)
+                safe = method in IDEMPOTENT_METHODS or isinstance(failure, NOT_SENT_ERRORS)
+                if safe and attempt < self._retry.max_retries:
+                    attempt = await self._wait_before_retry(route, reason, attempt, self._retry.backoff(attempt))
+                    continue
+                error = APITimeoutError if isinstance(failure, httpx.TimeoutException) else APIConnectionError
+                raise error(f"{reason} on {route} after {attempt + 1} attempt(s)") from failure
 
             status = response.status_code
-            elapsed = time.monotonic() - started
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
             logger.debug("%s -> %d attempt=%d elapsed=%.3fs", route, status, attempt + 1, elapsed)
             if status < 400:

@@ -172,3 +172,32 @@ def test_retry_after_parsing() -> None:
 def test_max_retries_must_be_sensible(api_key: str) -> None:
     with pytest.raises(ValueError, match="max_retries"):
         HeroClient(api_key, "1", max_retries=-1)
+
+
+async def test_the_limiter_place_is_released_before_the_backoff_sleep(
+    api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+
+    class Permit:
+        waited = 0.0
+
+        async def release(self) -> None:
+            events.append("release")
+
+    class Limiter:
+        async def acquire(self) -> Permit:
+            events.append("acquire")
+            return Permit()
+
+        async def pause(self, seconds: float) -> None:
+            events.append("pause")
+
+    async def fake_sleep(delay: float) -> None:
+        events.append("sleep")
+
+    monkeypatch.setattr("hero_health_client.transport.asyncio.sleep", fake_sleep)
+    recorder = Recorder(httpx.ReadError("reset"), httpx.Response(200, json=STATUS))
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limiter=Limiter()) as hero:
+        await get_message_status.asyncio("1", client=hero)
+    assert events == ["acquire", "release", "sleep", "acquire", "release"]
