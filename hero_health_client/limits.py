@@ -160,13 +160,21 @@ class SlidingWindowLimiter:
             return 0.0
         return finished[0] + self._window - now if finished else None
 
+    def _wake_head(self) -> None:
+        """Under the lock: make the head of the queue look at the clock again."""
+        if self._queue:
+            self._queue[0].notify(self._queue[0].wake)
+
+    def _pass_turn(self) -> None:
+        """Under the lock, once the head has left: the next waiter becomes the head."""
+        if self._queue:
+            self._queue[0].notify(self._queue[0].turn)
+
     def _finished(self) -> None:
         with self._lock:
             self._in_flight -= 1
             self._finished_at.append(time.monotonic())
-            if self._queue:  # the head may have been waiting for exactly this
-                head = self._queue[0]
-                head.notify(head.wake)
+            self._wake_head()  # it may have been waiting for exactly this
 
     def _smoother(self) -> AsyncLimiter | None:
         burst = self.rate_limit.burst
@@ -199,8 +207,7 @@ class SlidingWindowLimiter:
                     if delay == 0.0:
                         self._in_flight += 1
                         self._queue.popleft()
-                        if self._queue:
-                            self._queue[0].notify(self._queue[0].turn)
+                        self._pass_turn()
                         return _LocalPermit(self, waited=time.monotonic() - started)
                     me.wake = loop.create_future()
                 timer = loop.call_later(delay, _resolve, me.wake) if delay is not None else None
@@ -211,10 +218,10 @@ class SlidingWindowLimiter:
                         timer.cancel()
         except BaseException:
             with self._lock:
-                was_head = bool(self._queue) and self._queue[0] is me
+                was_head = self._queue[0] is me
                 self._queue.remove(me)
-                if was_head and self._queue:
-                    self._queue[0].notify(self._queue[0].turn)
+                if was_head:
+                    self._pass_turn()
             raise
 
     async def pause(self, seconds: float) -> None:
@@ -228,9 +235,7 @@ class SlidingWindowLimiter:
             self._limit = rate_limit.requests
             self._window = rate_limit.window
             self._smoothers.clear()
-            if self._queue:  # the head may be able to go now, or must wait longer
-                head = self._queue[0]
-                head.notify(head.wake)
+            self._wake_head()  # it may be able to go now, or must wait longer
 
     def __repr__(self) -> str:
         limit = self.rate_limit

@@ -9,10 +9,10 @@ from typing import Any
 from .generated.types import Unset
 
 
-def _page_value(fn: Callable[..., Any], name: str, value: int) -> int | str:
+def _page_type(fn: Callable[..., Any], name: str) -> Callable[[int], int | str]:
     """Hero types page parameters as integers on some endpoints and strings on others: match the function."""
     hint = typing.get_type_hints(fn).get(name)
-    return str(value) if str in typing.get_args(hint) or hint is str else value
+    return str if str in typing.get_args(hint) or hint is str else int
 
 
 async def paginate(
@@ -33,12 +33,11 @@ async def paginate(
     """
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, got {page_size}")
+    as_index, as_size = _page_type(fn, "page_index"), _page_type(fn, "page_size")
     seen = 0
     page = first_page
     while True:
-        result = await fn(
-            page_index=_page_value(fn, "page_index", page), page_size=_page_value(fn, "page_size", page_size), **kwargs
-        )
+        result = await fn(page_index=as_index(page), page_size=as_size(page_size), **kwargs)
         items = getattr(result, "data", None)
         if items is None or isinstance(items, Unset):
             raise TypeError(f"{getattr(fn, '__module__', fn)} does not answer with a `data` list; it cannot paginate")
