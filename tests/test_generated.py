@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
-import re
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from hero_health_client.generated import models
 from hero_health_client.generated.api.messages import get_message, get_message_status
@@ -18,37 +15,29 @@ from hero_health_client.generated.client import Client
 from hero_health_client.generated.errors import UnexpectedStatus
 from hero_health_client.generated.models import MessageStatus, MessageType, SendMessageRequest
 from tests.conftest import REPO_ROOT
+from tests.contract.spec_calls import Operation, load_spec, operations
 
 GENERATED = REPO_ROOT / "hero_health_client" / "generated"
 
 
-def snake(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()).strip("_")
+SPEC = load_spec()
+OPERATIONS = operations(SPEC)
 
 
-def spec_operations() -> list[tuple[str, str, str, str]]:
-    spec = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    return [
-        (method.upper(), path, op["tags"][0], op["operationId"])
-        for path, item in spec["paths"].items()
-        for method, op in item.items()
-    ]
-
-
-@pytest.mark.parametrize(("method", "path", "tag", "operation_id"), spec_operations())
-def test_every_operation_has_an_async_endpoint_function(method: str, path: str, tag: str, operation_id: str) -> None:
-    module = importlib.import_module(f"hero_health_client.generated.api.{snake(tag)}.{snake(operation_id)}")
+@pytest.mark.parametrize("op", OPERATIONS, ids=str)
+def test_every_operation_has_an_async_endpoint_function(op: Operation) -> None:
+    module = op.module()
     assert inspect.iscoroutinefunction(module.asyncio_detailed)
     assert inspect.iscoroutinefunction(module.asyncio)
     assert "client" in inspect.signature(module.asyncio).parameters
     source = inspect.getsource(module)
-    assert f'"method": "{method.lower()}"' in source
-    assert f'"path_template": "{path}"' in source
+    assert f'"method": "{op.method}"' in source
+    assert f'"path_template": "{op.path}"' in source
 
 
 def test_endpoint_modules_define_no_synchronous_function() -> None:
     modules = [p for p in (GENERATED / "api").rglob("*.py") if p.name != "__init__.py"]
-    assert len(modules) == len(spec_operations()) == 66
+    assert len(modules) == len(OPERATIONS) == 66
     for module in modules:
         tree = ast.parse(module.read_text(encoding="utf-8"))
         top_level = [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -185,7 +174,7 @@ def test_models_round_trip(name: str) -> None:
 def test_each_tag_has_a_round_tripped_model() -> None:
     """The representative responses above cover every tag."""
     covered = set()
-    spec = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    spec = SPEC
     for item in spec["paths"].values():
         for op in item.values():
             ref = next(r for c, r in op["responses"].items() if c.startswith("2"))["content"]["application/json"]

@@ -39,18 +39,13 @@ from hero_health_client.redis_limiter import (
     RedisUnavailableWarning,
     redact_url,
 )
+from scripts.mock_server import free_port
 from tests.support.strict_server import StrictServer
 from tests.support.subprocess_server import StrictServerProcess
 
 pytestmark = pytest.mark.redis
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 from openapi_spec_validator import validate
 
 from tests.conftest import REPO_ROOT
+from tests.contract.spec_calls import load_spec
 
 # Every operation whose method and path the documentation reveals: 64 from the INDEX tables, 2 from the seeds.
 DOCUMENTED_OPERATIONS = {
@@ -37,8 +37,7 @@ DOCUMENTED_OPERATIONS = {
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    return loaded
+    return load_spec()
 
 
 def schema(spec: dict[str, Any], name: str) -> dict[str, Any]:
