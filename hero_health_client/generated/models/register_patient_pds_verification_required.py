@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsVerificationRequired")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientPdsVerificationRequired:
     """The patient must verify their identity before registration completes.
@@ -22,39 +26,55 @@ class RegisterPatientPdsVerificationRequired:
         login_url (str | Unset):
     """
 
-    message: str | Unset = UNSET
-    login_url: str | Unset = UNSET
+    message: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    login_url: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         message = self.message
 
         login_url = self.login_url
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if message is not UNSET:
             field_dict["message"] = message
         if login_url is not UNSET:
             field_dict["login_url"] = login_url
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsVerificationRequired")
+        _message = src.get("message", UNSET)
+        message: str | Unset
+        if _message is UNSET:
+            message = UNSET
+        else:
+            if not (isinstance(_message, str)):
+                raise _c.wrong("RegisterPatientPdsVerificationRequired", "message", "a string", _message)
+            message = _message
+        _login_url = src.get("login_url", UNSET)
+        login_url: str | Unset
+        if _login_url is UNSET:
+            login_url = UNSET
+        else:
+            if not (isinstance(_login_url, str)):
+                raise _c.wrong("RegisterPatientPdsVerificationRequired", "login_url", "a string", _login_url)
+            login_url = _login_url
 
-        login_url = d.pop("login_url", UNSET)
-
-        register_patient_pds_verification_required = cls(
-            message=message,
-            login_url=login_url,
+        obj = _new(cls)
+        _set(obj, "message", message)
+        _set(obj, "login_url", login_url)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_pds_verification_required.additional_properties = d
-        return register_patient_pds_verification_required
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -71,3 +91,11 @@ class RegisterPatientPdsVerificationRequired:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "message",
+        "login_url",
+    }
+)
