@@ -28,12 +28,12 @@ class AppointmentType:
         next_available_at (datetime.datetime | None):
         slot_count (float):
         price (float):
-        assignee_id (None | str):  Example: 12345.
-        assignee_type (AppointmentTypeAssigneeType | None):
         duration (float):
         use_partner_bookable_slots (bool):
         form_id (None | str):
         practitioner_type (AppointmentTypePractitionerType):
+        assignee_id (None | str | Unset):  Example: 12345.
+        assignee_type (AppointmentTypeAssigneeType | None | Unset):
         sector (AppointmentTypeSector | Unset):
         video (bool | Unset):  Default: False.
         in_person (bool | Unset):  Default: False.
@@ -47,12 +47,12 @@ class AppointmentType:
     next_available_at: datetime.datetime | None
     slot_count: float
     price: float
-    assignee_id: None | str
-    assignee_type: AppointmentTypeAssigneeType | None
     duration: float
     use_partner_bookable_slots: bool
     form_id: None | str
     practitioner_type: AppointmentTypePractitionerType
+    assignee_id: None | str | Unset = UNSET
+    assignee_type: AppointmentTypeAssigneeType | None | Unset = UNSET
     sector: AppointmentTypeSector | Unset = UNSET
     video: bool | Unset = False
     in_person: bool | Unset = False
@@ -77,15 +77,6 @@ class AppointmentType:
 
         price = self.price
 
-        assignee_id: None | str
-        assignee_id = self.assignee_id
-
-        assignee_type: None | str
-        if isinstance(self.assignee_type, AppointmentTypeAssigneeType):
-            assignee_type = self.assignee_type.value
-        else:
-            assignee_type = self.assignee_type
-
         duration = self.duration
 
         use_partner_bookable_slots = self.use_partner_bookable_slots
@@ -94,6 +85,20 @@ class AppointmentType:
         form_id = self.form_id
 
         practitioner_type = self.practitioner_type.value
+
+        assignee_id: None | str | Unset
+        if isinstance(self.assignee_id, Unset):
+            assignee_id = UNSET
+        else:
+            assignee_id = self.assignee_id
+
+        assignee_type: None | str | Unset
+        if isinstance(self.assignee_type, Unset):
+            assignee_type = UNSET
+        elif isinstance(self.assignee_type, AppointmentTypeAssigneeType):
+            assignee_type = self.assignee_type.value
+        else:
+            assignee_type = self.assignee_type
 
         sector: str | Unset = UNSET
         if not isinstance(self.sector, Unset):
@@ -117,14 +122,16 @@ class AppointmentType:
                 "next_available_at": next_available_at,
                 "slot_count": slot_count,
                 "price": price,
-                "assignee_id": assignee_id,
-                "assignee_type": assignee_type,
                 "duration": duration,
                 "use_partner_bookable_slots": use_partner_bookable_slots,
                 "form_id": form_id,
                 "practitioner_type": practitioner_type,
             }
         )
+        if assignee_id is not UNSET:
+            field_dict["assignee_id"] = assignee_id
+        if assignee_type is not UNSET:
+            field_dict["assignee_type"] = assignee_type
         if sector is not UNSET:
             field_dict["sector"] = sector
         if video is not UNSET:
@@ -166,28 +173,6 @@ class AppointmentType:
 
         price = d.pop("price")
 
-        def _parse_assignee_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        assignee_id = _parse_assignee_id(d.pop("assignee_id"))
-
-        def _parse_assignee_type(data: object) -> AppointmentTypeAssigneeType | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                assignee_type_type_0 = AppointmentTypeAssigneeType(data)
-
-                return assignee_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AppointmentTypeAssigneeType | None, data)
-
-        assignee_type = _parse_assignee_type(d.pop("assignee_type"))
-
         duration = d.pop("duration")
 
         use_partner_bookable_slots = d.pop("use_partner_bookable_slots")
@@ -200,6 +185,32 @@ class AppointmentType:
         form_id = _parse_form_id(d.pop("form_id"))
 
         practitioner_type = AppointmentTypePractitionerType(d.pop("practitioner_type"))
+
+        def _parse_assignee_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        assignee_id = _parse_assignee_id(d.pop("assignee_id", UNSET))
+
+        def _parse_assignee_type(data: object) -> AppointmentTypeAssigneeType | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                assignee_type_type_0 = AppointmentTypeAssigneeType(data)
+
+                return assignee_type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AppointmentTypeAssigneeType | None | Unset, data)
+
+        assignee_type = _parse_assignee_type(d.pop("assignee_type", UNSET))
 
         _sector = d.pop("sector", UNSET)
         sector: AppointmentTypeSector | Unset
@@ -223,12 +234,12 @@ class AppointmentType:
             next_available_at=next_available_at,
             slot_count=slot_count,
             price=price,
-            assignee_id=assignee_id,
-            assignee_type=assignee_type,
             duration=duration,
             use_partner_bookable_slots=use_partner_bookable_slots,
             form_id=form_id,
             practitioner_type=practitioner_type,
+            assignee_id=assignee_id,
+            assignee_type=assignee_type,
             sector=sector,
             video=video,
             in_person=in_person,

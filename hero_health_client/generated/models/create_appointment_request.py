@@ -23,7 +23,8 @@ class CreateAppointmentRequest:
         location_id (str):
         practitioner_id (str):
         duration (float):
-        start_time (datetime.datetime | None):
+        start_time (datetime.date | datetime.datetime | None): Documented as a nullable date-time "in ISO 8601 date
+            format" (example cut off); a date or a date-time is accepted, a date is sent as YYYY-MM-DD.
         patient_id (str | Unset):
         billpayer_id (str | Unset):
         reason (str | Unset):
@@ -35,7 +36,7 @@ class CreateAppointmentRequest:
     location_id: str
     practitioner_id: str
     duration: float
-    start_time: datetime.datetime | None
+    start_time: datetime.date | datetime.datetime | None
     patient_id: str | Unset = UNSET
     billpayer_id: str | Unset = UNSET
     reason: str | Unset = UNSET
@@ -53,7 +54,9 @@ class CreateAppointmentRequest:
         duration = self.duration
 
         start_time: None | str
-        if isinstance(self.start_time, datetime.datetime):
+        if isinstance(self.start_time, datetime.date):
+            start_time = self.start_time.isoformat()
+        elif isinstance(self.start_time, datetime.datetime):
             start_time = self.start_time.isoformat()
         else:
             start_time = self.start_time
@@ -103,18 +106,26 @@ class CreateAppointmentRequest:
 
         duration = d.pop("duration")
 
-        def _parse_start_time(data: object) -> datetime.datetime | None:
+        def _parse_start_time(data: object) -> datetime.date | datetime.datetime | None:
             if data is None:
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = datetime.date.fromisoformat(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                start_time_type_1 = datetime.datetime.fromisoformat(data)
+
+                return start_time_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.date | datetime.datetime | None, data)
 
         start_time = _parse_start_time(d.pop("start_time"))
 

@@ -19,14 +19,16 @@ class EditAppointmentRequest:
     """New values for a non-confirmed appointment.
 
     Attributes:
-        start_time (datetime.datetime | None):  Example: 2026-03-15T09:30:00Z.
+        start_time (datetime.date | datetime.datetime | None): Documented as a nullable date-time "in ISO 8601 date
+            format"; the examples show both a date and a date-time, so either is accepted (a date is sent as YYYY-MM-DD).
+            Example: 2026-03-15T09:30:00Z.
         duration (float):
         practitioner_id (str):  Example: 12345.
         suppress_availability_check (bool | Unset):
         suppress_mail (bool | Unset):
     """
 
-    start_time: datetime.datetime | None
+    start_time: datetime.date | datetime.datetime | None
     duration: float
     practitioner_id: str
     suppress_availability_check: bool | Unset = UNSET
@@ -35,7 +37,9 @@ class EditAppointmentRequest:
 
     def to_dict(self) -> dict[str, Any]:
         start_time: None | str
-        if isinstance(self.start_time, datetime.datetime):
+        if isinstance(self.start_time, datetime.date):
+            start_time = self.start_time.isoformat()
+        elif isinstance(self.start_time, datetime.datetime):
             start_time = self.start_time.isoformat()
         else:
             start_time = self.start_time
@@ -68,18 +72,26 @@ class EditAppointmentRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_start_time(data: object) -> datetime.datetime | None:
+        def _parse_start_time(data: object) -> datetime.date | datetime.datetime | None:
             if data is None:
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = datetime.date.fromisoformat(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                start_time_type_1 = datetime.datetime.fromisoformat(data)
+
+                return start_time_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.date | datetime.datetime | None, data)
 
         start_time = _parse_start_time(d.pop("start_time"))
 

@@ -2,6 +2,7 @@
 # Do not edit: change those and run `make generate` (scripts/regenerate.py).
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -18,7 +19,8 @@ class RegisterPatientPdsByDemographics:
     """PDS trace by forename, surname, date of birth and postcode.
 
     Attributes:
-        dob (str):  Example: 1989-04-11.
+        dob (datetime.date | datetime.datetime): Date of birth; typed like the NHS-number trace's dob (only an example
+            shows this one). Example: 1992-01-01.
         postcode (str):
         forename (str):
         surname (str):
@@ -26,7 +28,7 @@ class RegisterPatientPdsByDemographics:
         ehr_partner_id (str | Unset):
     """
 
-    dob: str
+    dob: datetime.date | datetime.datetime
     postcode: str
     forename: str
     surname: str
@@ -35,7 +37,11 @@ class RegisterPatientPdsByDemographics:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        dob = self.dob
+        dob: str
+        if isinstance(self.dob, datetime.date):
+            dob = self.dob.isoformat()
+        else:
+            dob = self.dob.isoformat()
 
         postcode = self.postcode
 
@@ -67,7 +73,23 @@ class RegisterPatientPdsByDemographics:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        dob = d.pop("dob")
+
+        def _parse_dob(data: object) -> datetime.date | datetime.datetime:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                dob_type_0 = datetime.date.fromisoformat(data)
+
+                return dob_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, str):
+                raise TypeError()
+            dob_type_1 = datetime.datetime.fromisoformat(data)
+
+            return dob_type_1
+
+        dob = _parse_dob(d.pop("dob"))
 
         postcode = d.pop("postcode")
 

@@ -20,13 +20,14 @@ class RegisterPatientPdsByNhsNumber:
 
     Attributes:
         nhs_number (str):  Example: 123 456 7891.
-        dob (datetime.datetime | None):
+        dob (datetime.date | datetime.datetime | None): Date of birth; documented as a nullable date-time whose examples
+            are all plain dates, so either form is accepted (a date is sent as YYYY-MM-DD). Example: 1992-01-01.
         ehr_partner (str | Unset):
         ehr_partner_id (str | Unset):
     """
 
     nhs_number: str
-    dob: datetime.datetime | None
+    dob: datetime.date | datetime.datetime | None
     ehr_partner: str | Unset = UNSET
     ehr_partner_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -35,7 +36,9 @@ class RegisterPatientPdsByNhsNumber:
         nhs_number = self.nhs_number
 
         dob: None | str
-        if isinstance(self.dob, datetime.datetime):
+        if isinstance(self.dob, datetime.date):
+            dob = self.dob.isoformat()
+        elif isinstance(self.dob, datetime.datetime):
             dob = self.dob.isoformat()
         else:
             dob = self.dob
@@ -64,18 +67,26 @@ class RegisterPatientPdsByNhsNumber:
         d = dict(src_dict)
         nhs_number = d.pop("nhs_number")
 
-        def _parse_dob(data: object) -> datetime.datetime | None:
+        def _parse_dob(data: object) -> datetime.date | datetime.datetime | None:
             if data is None:
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
+                dob_type_0 = datetime.date.fromisoformat(data)
 
                 return dob_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                dob_type_1 = datetime.datetime.fromisoformat(data)
+
+                return dob_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.date | datetime.datetime | None, data)
 
         dob = _parse_dob(d.pop("dob"))
 

@@ -8,8 +8,6 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="RegisterPatientPdsRegistered")
 
 
@@ -18,10 +16,10 @@ class RegisterPatientPdsRegistered:
     """The patient was found or created.
 
     Attributes:
-        patient_id (str | Unset):  Example: 98765.
+        patient_id (str):  Example: 98765.
     """
 
-    patient_id: str | Unset = UNSET
+    patient_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,16 +27,18 @@ class RegisterPatientPdsRegistered:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if patient_id is not UNSET:
-            field_dict["patient_id"] = patient_id
+        field_dict.update(
+            {
+                "patient_id": patient_id,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        patient_id = d.pop("patient_id", UNSET)
+        patient_id = d.pop("patient_id")
 
         register_patient_pds_registered = cls(
             patient_id=patient_id,

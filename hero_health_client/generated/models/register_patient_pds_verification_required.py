@@ -8,8 +8,6 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="RegisterPatientPdsVerificationRequired")
 
 
@@ -18,12 +16,12 @@ class RegisterPatientPdsVerificationRequired:
     """The patient must verify their identity before registration completes.
 
     Attributes:
-        message (str | Unset):
-        login_url (str | Unset):
+        message (str):
+        login_url (str):
     """
 
-    message: str | Unset = UNSET
-    login_url: str | Unset = UNSET
+    message: str
+    login_url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,20 +31,21 @@ class RegisterPatientPdsVerificationRequired:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if message is not UNSET:
-            field_dict["message"] = message
-        if login_url is not UNSET:
-            field_dict["login_url"] = login_url
+        field_dict.update(
+            {
+                "message": message,
+                "login_url": login_url,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        message = d.pop("message")
 
-        login_url = d.pop("login_url", UNSET)
+        login_url = d.pop("login_url")
 
         register_patient_pds_verification_required = cls(
             message=message,

@@ -19,10 +19,10 @@ class SendMessageResponse:
     """
     Attributes:
         message_id (str):
-        content (str):
-        created_at (str):
-        write_to_record (bool):
+        content (str | Unset):
+        created_at (str | Unset):
         snomed_code (None | str | Unset):
+        write_to_record (bool | Unset):
         auth_token (None | str | Unset):
         confirm_write_to_record_url (None | str | Unset):
         submitted_by (None | str | Unset):
@@ -30,10 +30,10 @@ class SendMessageResponse:
     """
 
     message_id: str
-    content: str
-    created_at: str
-    write_to_record: bool
+    content: str | Unset = UNSET
+    created_at: str | Unset = UNSET
     snomed_code: None | str | Unset = UNSET
+    write_to_record: bool | Unset = UNSET
     auth_token: None | str | Unset = UNSET
     confirm_write_to_record_url: None | str | Unset = UNSET
     submitted_by: None | str | Unset = UNSET
@@ -47,13 +47,13 @@ class SendMessageResponse:
 
         created_at = self.created_at
 
-        write_to_record = self.write_to_record
-
         snomed_code: None | str | Unset
         if isinstance(self.snomed_code, Unset):
             snomed_code = UNSET
         else:
             snomed_code = self.snomed_code
+
+        write_to_record = self.write_to_record
 
         auth_token: None | str | Unset
         if isinstance(self.auth_token, Unset):
@@ -86,13 +86,16 @@ class SendMessageResponse:
         field_dict.update(
             {
                 "message_id": message_id,
-                "content": content,
-                "created_at": created_at,
-                "write_to_record": write_to_record,
             }
         )
+        if content is not UNSET:
+            field_dict["content"] = content
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
         if snomed_code is not UNSET:
             field_dict["snomed_code"] = snomed_code
+        if write_to_record is not UNSET:
+            field_dict["write_to_record"] = write_to_record
         if auth_token is not UNSET:
             field_dict["auth_token"] = auth_token
         if confirm_write_to_record_url is not UNSET:
@@ -109,11 +112,9 @@ class SendMessageResponse:
         d = dict(src_dict)
         message_id = d.pop("message_id")
 
-        content = d.pop("content")
+        content = d.pop("content", UNSET)
 
-        created_at = d.pop("created_at")
-
-        write_to_record = d.pop("write_to_record")
+        created_at = d.pop("created_at", UNSET)
 
         def _parse_snomed_code(data: object) -> None | str | Unset:
             if data is None:
@@ -123,6 +124,8 @@ class SendMessageResponse:
             return cast(None | str | Unset, data)
 
         snomed_code = _parse_snomed_code(d.pop("snomed_code", UNSET))
+
+        write_to_record = d.pop("write_to_record", UNSET)
 
         def _parse_auth_token(data: object) -> None | str | Unset:
             if data is None:
@@ -172,8 +175,8 @@ class SendMessageResponse:
             message_id=message_id,
             content=content,
             created_at=created_at,
-            write_to_record=write_to_record,
             snomed_code=snomed_code,
+            write_to_record=write_to_record,
             auth_token=auth_token,
             confirm_write_to_record_url=confirm_write_to_record_url,
             submitted_by=submitted_by,

@@ -13,21 +13,36 @@ T = TypeVar("T", bound="UpdateInvoiceRequest")
 
 @_attrs_define
 class UpdateInvoiceRequest:
-    """Invoice changes; fields not documented beyond issuer_id (the updating admin's id) being required."""
+    """Invoice changes; only issuer_id is documented. Other fields go in additional properties.
 
+    Attributes:
+        issuer_id (str): Admin id of the person updating the invoice.
+    """
+
+    issuer_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        issuer_id = self.issuer_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "issuer_id": issuer_id,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        update_invoice_request = cls()
+        issuer_id = d.pop("issuer_id")
+
+        update_invoice_request = cls(
+            issuer_id=issuer_id,
+        )
 
         update_invoice_request.additional_properties = d
         return update_invoice_request

@@ -9,13 +9,13 @@ from ... import errors
 from ...client import Client
 from ...models.create_appointment_request import CreateAppointmentRequest
 from ...models.create_appointment_response import CreateAppointmentResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateAppointmentRequest | Unset = UNSET,
+    body: CreateAppointmentRequest,
 ) -> Response[CreateAppointmentResponse]:
     """Reserve an appointment
 
@@ -24,7 +24,7 @@ async def asyncio_detailed(
     ``POST /v1/appointments``
 
     Args:
-        body (CreateAppointmentRequest | Unset): Details of the appointment to reserve.
+        body (CreateAppointmentRequest): Details of the appointment to reserve.
 
     Raises:
         errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
@@ -44,9 +44,7 @@ async def asyncio_detailed(
             "operation_id": "create_appointment",
         },
     }
-
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
@@ -70,7 +68,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateAppointmentRequest | Unset = UNSET,
+    body: CreateAppointmentRequest,
 ) -> CreateAppointmentResponse:
     """Reserve an appointment
 
@@ -79,7 +77,7 @@ async def asyncio(
     ``POST /v1/appointments``
 
     Args:
-        body (CreateAppointmentRequest | Unset): Details of the appointment to reserve.
+        body (CreateAppointmentRequest): Details of the appointment to reserve.
 
     Raises:
         errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed

@@ -10,14 +10,14 @@ from ... import errors
 from ...client import Client
 from ...models.update_invoice_request import UpdateInvoiceRequest
 from ...models.update_invoice_response import UpdateInvoiceResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 async def asyncio_detailed(
     id: str,
     *,
     client: Client,
-    body: UpdateInvoiceRequest | Unset = UNSET,
+    body: UpdateInvoiceRequest,
 ) -> Response[UpdateInvoiceResponse]:
     """Update an invoice
 
@@ -27,8 +27,8 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        body (UpdateInvoiceRequest | Unset): Invoice changes; fields not documented beyond
-            issuer_id (the updating admin's id) being required.
+        body (UpdateInvoiceRequest): Invoice changes; only issuer_id is documented. Other fields
+            go in additional properties.
 
     Raises:
         errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
@@ -50,9 +50,7 @@ async def asyncio_detailed(
             "operation_id": "update_invoice",
         },
     }
-
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
@@ -77,7 +75,7 @@ async def asyncio(
     id: str,
     *,
     client: Client,
-    body: UpdateInvoiceRequest | Unset = UNSET,
+    body: UpdateInvoiceRequest,
 ) -> UpdateInvoiceResponse:
     """Update an invoice
 
@@ -87,8 +85,8 @@ async def asyncio(
 
     Args:
         id (str):
-        body (UpdateInvoiceRequest | Unset): Invoice changes; fields not documented beyond
-            issuer_id (the updating admin's id) being required.
+        body (UpdateInvoiceRequest): Invoice changes; only issuer_id is documented. Other fields
+            go in additional properties.
 
     Raises:
         errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
