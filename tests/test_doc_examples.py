@@ -310,10 +310,8 @@ def _same(got: Any, want: Any) -> bool:
     if isinstance(got, list) and isinstance(want, list):
         return len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want, strict=True))
     if isinstance(got, str) and isinstance(want, str) and got != want:
-        instants = _instant(got), _instant(want)
-        return (
-            None not in instants and instants[0] == instants[1] and instants[0].utcoffset() == instants[1].utcoffset()
-        )  # type: ignore[union-attr]
+        first, second = _instant(got), _instant(want)
+        return first is not None and second is not None and first == second and first.utcoffset() == second.utcoffset()
     return type(got) is type(want) and got == want
 
 
