@@ -20,17 +20,6 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _to_assignee_type(
-    value: AppointmentTypeAssigneeType | None | Literal["Admin", "AdminTeam"],
-) -> AppointmentTypeAssigneeType | None:
-    """The AppointmentTypeAssigneeType member for a member or its plain value (``AppointmentType.assignee_type``)."""
-    return (
-        _c.enum_member(AppointmentTypeAssigneeType, value, "AppointmentType.assignee_type")
-        if isinstance(value, str)
-        else value
-    )
-
-
 def _to_practitioner_type(
     value: AppointmentTypePractitionerType
     | Literal[
@@ -54,6 +43,17 @@ def _to_practitioner_type(
     )
 
 
+def _to_assignee_type(
+    value: AppointmentTypeAssigneeType | None | Unset | Literal["Admin", "AdminTeam"],
+) -> AppointmentTypeAssigneeType | None | Unset:
+    """The AppointmentTypeAssigneeType member for a member or its plain value (``AppointmentType.assignee_type``)."""
+    return (
+        _c.enum_member(AppointmentTypeAssigneeType, value, "AppointmentType.assignee_type")
+        if isinstance(value, str)
+        else value
+    )
+
+
 def _to_sector(value: AppointmentTypeSector | Unset | Literal["nhs", "paid"]) -> AppointmentTypeSector | Unset:
     """The AppointmentTypeSector member for a member or its plain value (``AppointmentType.sector``)."""
     return _c.enum_member(AppointmentTypeSector, value, "AppointmentType.sector") if isinstance(value, str) else value
@@ -71,12 +71,12 @@ class AppointmentType:
         next_available_at (datetime.datetime | None):
         slot_count (float):
         price (float):
-        assignee_id (None | str):  Example: 12345.
-        assignee_type (AppointmentTypeAssigneeType | None):
         duration (float):
         use_partner_bookable_slots (bool):
         form_id (None | str):
         practitioner_type (AppointmentTypePractitionerType):
+        assignee_id (None | str | Unset):  Example: 12345.
+        assignee_type (AppointmentTypeAssigneeType | None | Unset):
         sector (AppointmentTypeSector | Unset):
         video (bool | Unset):  Default: False.
         in_person (bool | Unset):  Default: False.
@@ -98,20 +98,6 @@ class AppointmentType:
 
     price: float = _attrs_field(validator=_c.validator(_c.number))
 
-    assignee_id: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(pattern="^\\d+$"), _c.null)))
-
-    assignee_type: AppointmentTypeAssigneeType | None = _attrs_field(
-        converter=_to_assignee_type,
-        validator=_c.validator(
-            _c.one_of(
-                _c.instance(
-                    AppointmentTypeAssigneeType, "one of 'Admin', 'AdminTeam' (or a AppointmentTypeAssigneeType member)"
-                ),
-                _c.null,
-            )
-        ),
-    )
-
     duration: float = _attrs_field(validator=_c.validator(_c.number))
 
     use_partner_bookable_slots: bool = _attrs_field(validator=_c.validator(_c.boolean))
@@ -124,6 +110,27 @@ class AppointmentType:
             _c.instance(
                 AppointmentTypePractitionerType,
                 "one of 'GP', 'Nurse', 'Psychologist', 'Radiologist', 'Psychiatrist', 'Health and Exercise Consultant', 'Personal Trainer', 'Cognitive Behavioural Therapist', 'GP – Dermatology Specialist', 'Rheumatologist' (or a AppointmentTypePractitionerType member)",
+            )
+        ),
+    )
+
+    assignee_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(pattern="^\\d+$"), _c.null)))
+    )
+
+    assignee_type: AppointmentTypeAssigneeType | None | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_assignee_type,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        AppointmentTypeAssigneeType,
+                        "one of 'Admin', 'AdminTeam' (or a AppointmentTypeAssigneeType member)",
+                    ),
+                    _c.null,
+                ),
             )
         ),
     )
@@ -168,15 +175,6 @@ class AppointmentType:
 
         price = self.price
 
-        assignee_id: None | str
-        assignee_id = self.assignee_id
-
-        assignee_type: None | str
-        if isinstance(self.assignee_type, AppointmentTypeAssigneeType):
-            assignee_type = self.assignee_type.value
-        else:
-            assignee_type = self.assignee_type
-
         duration = self.duration
 
         use_partner_bookable_slots = self.use_partner_bookable_slots
@@ -185,6 +183,20 @@ class AppointmentType:
         form_id = self.form_id
 
         practitioner_type = self.practitioner_type.value
+
+        assignee_id: None | str | Unset
+        if isinstance(self.assignee_id, Unset):
+            assignee_id = UNSET
+        else:
+            assignee_id = self.assignee_id
+
+        assignee_type: None | str | Unset
+        if isinstance(self.assignee_type, Unset):
+            assignee_type = UNSET
+        elif isinstance(self.assignee_type, AppointmentTypeAssigneeType):
+            assignee_type = self.assignee_type.value
+        else:
+            assignee_type = self.assignee_type
 
         sector: str | Unset = UNSET
         if not isinstance(self.sector, Unset):
@@ -205,12 +217,14 @@ class AppointmentType:
         field_dict["next_available_at"] = next_available_at
         field_dict["slot_count"] = slot_count
         field_dict["price"] = price
-        field_dict["assignee_id"] = assignee_id
-        field_dict["assignee_type"] = assignee_type
         field_dict["duration"] = duration
         field_dict["use_partner_bookable_slots"] = use_partner_bookable_slots
         field_dict["form_id"] = form_id
         field_dict["practitioner_type"] = practitioner_type
+        if assignee_id is not UNSET:
+            field_dict["assignee_id"] = assignee_id
+        if assignee_type is not UNSET:
+            field_dict["assignee_type"] = assignee_type
         if sector is not UNSET:
             field_dict["sector"] = sector
         if video is not UNSET:
@@ -281,36 +295,6 @@ class AppointmentType:
             raise _c.wrong("AppointmentType", "price", "a number", _price)
         price = _price
         try:
-            _assignee_id = src["assignee_id"]
-        except KeyError:
-            raise _c.missing("AppointmentType", "assignee_id") from None
-        assignee_id: None | str
-        if isinstance(_assignee_id, str):
-            if not (isinstance(_assignee_id, str)):
-                raise _c.wrong("AppointmentType", "assignee_id", "a string", _assignee_id)
-            assignee_id = _assignee_id
-        elif _assignee_id is None:
-            if not (_assignee_id is None):
-                raise _c.wrong("AppointmentType", "assignee_id", "null", _assignee_id)
-            assignee_id = _assignee_id
-        else:
-            raise _c.wrong("AppointmentType", "assignee_id", "a string or null", _assignee_id)
-        try:
-            _assignee_type = src["assignee_type"]
-        except KeyError:
-            raise _c.missing("AppointmentType", "assignee_type") from None
-        assignee_type: AppointmentTypeAssigneeType | None
-        if isinstance(_assignee_type, str):
-            assignee_type = _c.enum_from_wire(
-                AppointmentTypeAssigneeType, _assignee_type, "AppointmentType", "assignee_type"
-            )
-        elif _assignee_type is None:
-            if not (_assignee_type is None):
-                raise _c.wrong("AppointmentType", "assignee_type", "null", _assignee_type)
-            assignee_type = _assignee_type
-        else:
-            raise _c.wrong("AppointmentType", "assignee_type", "a string or null", _assignee_type)
-        try:
             _duration = src["duration"]
         except KeyError:
             raise _c.missing("AppointmentType", "duration") from None
@@ -349,6 +333,36 @@ class AppointmentType:
         practitioner_type = _c.enum_from_wire(
             AppointmentTypePractitionerType, _practitioner_type, "AppointmentType", "practitioner_type"
         )
+        _assignee_id = src.get("assignee_id", UNSET)
+        assignee_id: None | str | Unset
+        if _assignee_id is UNSET:
+            assignee_id = UNSET
+        else:
+            if isinstance(_assignee_id, str):
+                if not (isinstance(_assignee_id, str)):
+                    raise _c.wrong("AppointmentType", "assignee_id", "a string", _assignee_id)
+                assignee_id = _assignee_id
+            elif _assignee_id is None:
+                if not (_assignee_id is None):
+                    raise _c.wrong("AppointmentType", "assignee_id", "null", _assignee_id)
+                assignee_id = _assignee_id
+            else:
+                raise _c.wrong("AppointmentType", "assignee_id", "a string or null", _assignee_id)
+        _assignee_type = src.get("assignee_type", UNSET)
+        assignee_type: AppointmentTypeAssigneeType | None | Unset
+        if _assignee_type is UNSET:
+            assignee_type = UNSET
+        else:
+            if isinstance(_assignee_type, str):
+                assignee_type = _c.enum_from_wire(
+                    AppointmentTypeAssigneeType, _assignee_type, "AppointmentType", "assignee_type"
+                )
+            elif _assignee_type is None:
+                if not (_assignee_type is None):
+                    raise _c.wrong("AppointmentType", "assignee_type", "null", _assignee_type)
+                assignee_type = _assignee_type
+            else:
+                raise _c.wrong("AppointmentType", "assignee_type", "a string or null", _assignee_type)
         _sector = src.get("sector", UNSET)
         sector: AppointmentTypeSector | Unset
         if _sector is UNSET:
@@ -397,12 +411,12 @@ class AppointmentType:
         _set(obj, "next_available_at", next_available_at)
         _set(obj, "slot_count", slot_count)
         _set(obj, "price", price)
-        _set(obj, "assignee_id", assignee_id)
-        _set(obj, "assignee_type", assignee_type)
         _set(obj, "duration", duration)
         _set(obj, "use_partner_bookable_slots", use_partner_bookable_slots)
         _set(obj, "form_id", form_id)
         _set(obj, "practitioner_type", practitioner_type)
+        _set(obj, "assignee_id", assignee_id)
+        _set(obj, "assignee_type", assignee_type)
         _set(obj, "sector", sector)
         _set(obj, "video", video)
         _set(obj, "in_person", in_person)
@@ -440,12 +454,12 @@ _KNOWN_KEYS = frozenset(
         "next_available_at",
         "slot_count",
         "price",
-        "assignee_id",
-        "assignee_type",
         "duration",
         "use_partner_bookable_slots",
         "form_id",
         "practitioner_type",
+        "assignee_id",
+        "assignee_type",
         "sector",
         "video",
         "in_person",

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateAppointmentRequest")
@@ -27,7 +28,8 @@ class CreateAppointmentRequest:
         location_id (str):
         practitioner_id (str):
         duration (float):
-        start_time (datetime.datetime | None):
+        start_time (datetime.date | datetime.datetime | None): Documented as a nullable date-time "in ISO 8601 date
+            format" (example cut off); a date or a date-time is accepted, a date is sent as YYYY-MM-DD.
         patient_id (str | Unset):
         billpayer_id (str | Unset):
         reason (str | Unset):
@@ -43,7 +45,9 @@ class CreateAppointmentRequest:
 
     duration: float = _attrs_field(validator=_c.validator(_c.number))
 
-    start_time: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+    start_time: datetime.date | datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime, _c.null))
+    )
 
     patient_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
 
@@ -70,7 +74,9 @@ class CreateAppointmentRequest:
         duration = self.duration
 
         start_time: None | str
-        if isinstance(self.start_time, datetime.datetime):
+        if isinstance(self.start_time, datetime.date):
+            start_time = self.start_time.isoformat()
+        elif isinstance(self.start_time, datetime.datetime):
             start_time = _c.datetime_to_wire(self.start_time)
         else:
             start_time = self.start_time
@@ -143,15 +149,18 @@ class CreateAppointmentRequest:
             _start_time = src["start_time"]
         except KeyError:
             raise _c.missing("CreateAppointmentRequest", "start_time") from None
-        start_time: datetime.datetime | None
+        start_time: datetime.date | datetime.datetime | None
         if isinstance(_start_time, str):
-            start_time = _c.parse_datetime(_start_time, "CreateAppointmentRequest", "start_time")
+            try:
+                start_time = _c.parse_date(_start_time, "CreateAppointmentRequest", "start_time")
+            except ResponseValidationError:
+                start_time = _c.parse_datetime(_start_time, "CreateAppointmentRequest", "start_time")
         elif _start_time is None:
             if not (_start_time is None):
                 raise _c.wrong("CreateAppointmentRequest", "start_time", "null", _start_time)
             start_time = _start_time
         else:
-            raise _c.wrong("CreateAppointmentRequest", "start_time", "a string or null", _start_time)
+            raise _c.wrong("CreateAppointmentRequest", "start_time", "a string or a string or null", _start_time)
         _patient_id = src.get("patient_id", UNSET)
         patient_id: str | Unset
         if _patient_id is UNSET:

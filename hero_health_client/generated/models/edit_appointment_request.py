@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EditAppointmentRequest")
@@ -23,14 +24,18 @@ class EditAppointmentRequest:
     """New values for a non-confirmed appointment.
 
     Attributes:
-        start_time (datetime.datetime | None):  Example: 2026-03-15T09:30:00Z.
+        start_time (datetime.date | datetime.datetime | None): Documented as a nullable date-time "in ISO 8601 date
+            format"; the examples show both a date and a date-time, so either is accepted (a date is sent as YYYY-MM-DD).
+            Example: 2026-03-15T09:30:00Z.
         duration (float):
         practitioner_id (str):  Example: 12345.
         suppress_availability_check (bool | Unset):
         suppress_mail (bool | Unset):
     """
 
-    start_time: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+    start_time: datetime.date | datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime, _c.null))
+    )
 
     duration: float = _attrs_field(validator=_c.validator(_c.number))
 
@@ -47,7 +52,9 @@ class EditAppointmentRequest:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         start_time: None | str
-        if isinstance(self.start_time, datetime.datetime):
+        if isinstance(self.start_time, datetime.date):
+            start_time = self.start_time.isoformat()
+        elif isinstance(self.start_time, datetime.datetime):
             start_time = _c.datetime_to_wire(self.start_time)
         else:
             start_time = self.start_time
@@ -78,15 +85,18 @@ class EditAppointmentRequest:
             _start_time = src["start_time"]
         except KeyError:
             raise _c.missing("EditAppointmentRequest", "start_time") from None
-        start_time: datetime.datetime | None
+        start_time: datetime.date | datetime.datetime | None
         if isinstance(_start_time, str):
-            start_time = _c.parse_datetime(_start_time, "EditAppointmentRequest", "start_time")
+            try:
+                start_time = _c.parse_date(_start_time, "EditAppointmentRequest", "start_time")
+            except ResponseValidationError:
+                start_time = _c.parse_datetime(_start_time, "EditAppointmentRequest", "start_time")
         elif _start_time is None:
             if not (_start_time is None):
                 raise _c.wrong("EditAppointmentRequest", "start_time", "null", _start_time)
             start_time = _start_time
         else:
-            raise _c.wrong("EditAppointmentRequest", "start_time", "a string or null", _start_time)
+            raise _c.wrong("EditAppointmentRequest", "start_time", "a string or a string or null", _start_time)
         try:
             _duration = src["duration"]
         except KeyError:

@@ -2,6 +2,7 @@
 # Do not edit: change those and run `make generate` (scripts/regenerate.py).
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -9,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsByDemographics")
@@ -22,7 +24,8 @@ class RegisterPatientPdsByDemographics:
     """PDS trace by forename, surname, date of birth and postcode.
 
     Attributes:
-        dob (str):  Example: 1989-04-11.
+        dob (datetime.date | datetime.datetime): Date of birth; typed like the NHS-number trace's dob (only an example
+            shows this one). Example: 1992-01-01.
         postcode (str):
         forename (str):
         surname (str):
@@ -30,7 +33,9 @@ class RegisterPatientPdsByDemographics:
         ehr_partner_id (str | Unset):
     """
 
-    dob: str = _attrs_field(validator=_c.validator(_c.string()))
+    dob: datetime.date | datetime.datetime = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime))
+    )
 
     postcode: str = _attrs_field(validator=_c.validator(_c.string()))
 
@@ -46,7 +51,11 @@ class RegisterPatientPdsByDemographics:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
-        dob = self.dob
+        dob: str
+        if isinstance(self.dob, datetime.date):
+            dob = self.dob.isoformat()
+        else:
+            dob = _c.datetime_to_wire(self.dob)
 
         postcode = self.postcode
 
@@ -77,10 +86,14 @@ class RegisterPatientPdsByDemographics:
             _dob = src["dob"]
         except KeyError:
             raise _c.missing("RegisterPatientPdsByDemographics", "dob") from None
-        dob: str
-        if not (isinstance(_dob, str)):
-            raise _c.wrong("RegisterPatientPdsByDemographics", "dob", "a string", _dob)
-        dob = _dob
+        dob: datetime.date | datetime.datetime
+        if isinstance(_dob, str):
+            try:
+                dob = _c.parse_date(_dob, "RegisterPatientPdsByDemographics", "dob")
+            except ResponseValidationError:
+                dob = _c.parse_datetime(_dob, "RegisterPatientPdsByDemographics", "dob")
+        else:
+            raise _c.wrong("RegisterPatientPdsByDemographics", "dob", "a string or a string", _dob)
         try:
             _postcode = src["postcode"]
         except KeyError:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsByNhsNumber")
@@ -24,14 +25,17 @@ class RegisterPatientPdsByNhsNumber:
 
     Attributes:
         nhs_number (str):  Example: 123 456 7891.
-        dob (datetime.datetime | None):
+        dob (datetime.date | datetime.datetime | None): Date of birth; documented as a nullable date-time whose examples
+            are all plain dates, so either form is accepted (a date is sent as YYYY-MM-DD). Example: 1992-01-01.
         ehr_partner (str | Unset):
         ehr_partner_id (str | Unset):
     """
 
     nhs_number: str = _attrs_field(validator=_c.validator(_c.string()))
 
-    dob: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+    dob: datetime.date | datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime, _c.null))
+    )
 
     ehr_partner: str | Unset = _attrs_field(
         default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(min_length=1)))
@@ -48,7 +52,9 @@ class RegisterPatientPdsByNhsNumber:
         nhs_number = self.nhs_number
 
         dob: None | str
-        if isinstance(self.dob, datetime.datetime):
+        if isinstance(self.dob, datetime.date):
+            dob = self.dob.isoformat()
+        elif isinstance(self.dob, datetime.datetime):
             dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
@@ -82,15 +88,18 @@ class RegisterPatientPdsByNhsNumber:
             _dob = src["dob"]
         except KeyError:
             raise _c.missing("RegisterPatientPdsByNhsNumber", "dob") from None
-        dob: datetime.datetime | None
+        dob: datetime.date | datetime.datetime | None
         if isinstance(_dob, str):
-            dob = _c.parse_datetime(_dob, "RegisterPatientPdsByNhsNumber", "dob")
+            try:
+                dob = _c.parse_date(_dob, "RegisterPatientPdsByNhsNumber", "dob")
+            except ResponseValidationError:
+                dob = _c.parse_datetime(_dob, "RegisterPatientPdsByNhsNumber", "dob")
         elif _dob is None:
             if not (_dob is None):
                 raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "null", _dob)
             dob = _dob
         else:
-            raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "a string or null", _dob)
+            raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "a string or a string or null", _dob)
         _ehr_partner = src.get("ehr_partner", UNSET)
         ehr_partner: str | Unset
         if _ehr_partner is UNSET:

@@ -9,7 +9,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _checks as _c
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsRegistered")
 _new = object.__new__
@@ -22,10 +21,10 @@ class RegisterPatientPdsRegistered:
     """The patient was found or created.
 
     Attributes:
-        patient_id (str | Unset):  Example: 98765.
+        patient_id (str):  Example: 98765.
     """
 
-    patient_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+    patient_id: str = _attrs_field(validator=_c.validator(_c.string()))
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -34,22 +33,21 @@ class RegisterPatientPdsRegistered:
         patient_id = self.patient_id
 
         field_dict: dict[str, Any] = dict(self.additional_properties)
-        if patient_id is not UNSET:
-            field_dict["patient_id"] = patient_id
+        field_dict["patient_id"] = patient_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
         src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsRegistered")
-        _patient_id = src.get("patient_id", UNSET)
-        patient_id: str | Unset
-        if _patient_id is UNSET:
-            patient_id = UNSET
-        else:
-            if not (isinstance(_patient_id, str)):
-                raise _c.wrong("RegisterPatientPdsRegistered", "patient_id", "a string", _patient_id)
-            patient_id = _patient_id
+        try:
+            _patient_id = src["patient_id"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsRegistered", "patient_id") from None
+        patient_id: str
+        if not (isinstance(_patient_id, str)):
+            raise _c.wrong("RegisterPatientPdsRegistered", "patient_id", "a string", _patient_id)
+        patient_id = _patient_id
 
         obj = _new(cls)
         _set(obj, "patient_id", patient_id)

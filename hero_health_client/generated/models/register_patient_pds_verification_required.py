@@ -9,7 +9,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import _checks as _c
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsVerificationRequired")
 _new = object.__new__
@@ -22,13 +21,13 @@ class RegisterPatientPdsVerificationRequired:
     """The patient must verify their identity before registration completes.
 
     Attributes:
-        message (str | Unset):
-        login_url (str | Unset):
+        message (str):
+        login_url (str):
     """
 
-    message: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+    message: str = _attrs_field(validator=_c.validator(_c.string()))
 
-    login_url: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+    login_url: str = _attrs_field(validator=_c.validator(_c.string()))
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -39,32 +38,30 @@ class RegisterPatientPdsVerificationRequired:
         login_url = self.login_url
 
         field_dict: dict[str, Any] = dict(self.additional_properties)
-        if message is not UNSET:
-            field_dict["message"] = message
-        if login_url is not UNSET:
-            field_dict["login_url"] = login_url
+        field_dict["message"] = message
+        field_dict["login_url"] = login_url
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
         src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsVerificationRequired")
-        _message = src.get("message", UNSET)
-        message: str | Unset
-        if _message is UNSET:
-            message = UNSET
-        else:
-            if not (isinstance(_message, str)):
-                raise _c.wrong("RegisterPatientPdsVerificationRequired", "message", "a string", _message)
-            message = _message
-        _login_url = src.get("login_url", UNSET)
-        login_url: str | Unset
-        if _login_url is UNSET:
-            login_url = UNSET
-        else:
-            if not (isinstance(_login_url, str)):
-                raise _c.wrong("RegisterPatientPdsVerificationRequired", "login_url", "a string", _login_url)
-            login_url = _login_url
+        try:
+            _message = src["message"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsVerificationRequired", "message") from None
+        message: str
+        if not (isinstance(_message, str)):
+            raise _c.wrong("RegisterPatientPdsVerificationRequired", "message", "a string", _message)
+        message = _message
+        try:
+            _login_url = src["login_url"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsVerificationRequired", "login_url") from None
+        login_url: str
+        if not (isinstance(_login_url, str)):
+            raise _c.wrong("RegisterPatientPdsVerificationRequired", "login_url", "a string", _login_url)
+        login_url = _login_url
 
         obj = _new(cls)
         _set(obj, "message", message)

@@ -11,13 +11,13 @@ from ...client import Client
 from ...errors import RequestValidationError, ResponseValidationError
 from ...models.create_appointment_request import CreateAppointmentRequest
 from ...models.create_appointment_response import CreateAppointmentResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateAppointmentRequest | Unset = UNSET,
+    body: CreateAppointmentRequest,
 ) -> Response[CreateAppointmentResponse]:
     """Reserve an appointment
 
@@ -26,7 +26,7 @@ async def asyncio_detailed(
     ``POST /v1/appointments``
 
     Args:
-        body (CreateAppointmentRequest | Unset): Details of the appointment to reserve.
+        body (CreateAppointmentRequest): Details of the appointment to reserve.
 
     Raises:
         RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
@@ -38,7 +38,7 @@ async def asyncio_detailed(
         Response[CreateAppointmentResponse]
     """
 
-    if not isinstance(body, CreateAppointmentRequest | Unset):
+    if not isinstance(body, CreateAppointmentRequest):
         raise RequestValidationError("create_appointment.body", "a CreateAppointmentRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
@@ -51,9 +51,7 @@ async def asyncio_detailed(
             "operation_id": "create_appointment",
         },
     }
-
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
@@ -87,7 +85,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateAppointmentRequest | Unset = UNSET,
+    body: CreateAppointmentRequest,
 ) -> CreateAppointmentResponse:
     """Reserve an appointment
 
@@ -96,7 +94,7 @@ async def asyncio(
     ``POST /v1/appointments``
 
     Args:
-        body (CreateAppointmentRequest | Unset): Details of the appointment to reserve.
+        body (CreateAppointmentRequest): Details of the appointment to reserve.
 
     Raises:
         RequestValidationError: A parameter or the body breaks the spec; nothing was sent.

@@ -12,14 +12,14 @@ from ...client import Client
 from ...errors import RequestValidationError, ResponseValidationError
 from ...models.update_invoice_request import UpdateInvoiceRequest
 from ...models.update_invoice_response import UpdateInvoiceResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 async def asyncio_detailed(
     id: str,
     *,
     client: Client,
-    body: UpdateInvoiceRequest | Unset = UNSET,
+    body: UpdateInvoiceRequest,
 ) -> Response[UpdateInvoiceResponse]:
     """Update an invoice
 
@@ -29,8 +29,8 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        body (UpdateInvoiceRequest | Unset): Invoice changes; fields not documented beyond
-            issuer_id (the updating admin's id) being required.
+        body (UpdateInvoiceRequest): Invoice changes; only issuer_id is documented. Other fields
+            go in additional properties.
 
     Raises:
         RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
@@ -43,7 +43,7 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "update_invoice.id", _c.string())
-    if not isinstance(body, UpdateInvoiceRequest | Unset):
+    if not isinstance(body, UpdateInvoiceRequest):
         raise RequestValidationError("update_invoice.body", "a UpdateInvoiceRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
@@ -58,9 +58,7 @@ async def asyncio_detailed(
             "operation_id": "update_invoice",
         },
     }
-
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
@@ -98,7 +96,7 @@ async def asyncio(
     id: str,
     *,
     client: Client,
-    body: UpdateInvoiceRequest | Unset = UNSET,
+    body: UpdateInvoiceRequest,
 ) -> UpdateInvoiceResponse:
     """Update an invoice
 
@@ -108,8 +106,8 @@ async def asyncio(
 
     Args:
         id (str):
-        body (UpdateInvoiceRequest | Unset): Invoice changes; fields not documented beyond
-            issuer_id (the updating admin's id) being required.
+        body (UpdateInvoiceRequest): Invoice changes; only issuer_id is documented. Other fields
+            go in additional properties.
 
     Raises:
         RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
