@@ -221,6 +221,7 @@ class _Document:
 
     def __init__(self, doc: Mapping[str, Any]) -> None:
         self.doc = doc
+        self._canonical: dict[int, tuple[object, Any]] = {}  # id -> (the schema, kept alive; its canonical form)
 
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -342,7 +343,14 @@ class _Document:
             return ["cycle", len(stack) - stack.index(id(target))]
         if len(stack) > MAX_DEPTH:
             return ["deep"]
-        stack = (*stack, id(target))
+        if id(target) in self._canonical:
+            return self._canonical[id(target)][1]
+        result = self._canonical_of(target, (*stack, id(target)))
+        if "cycle" not in _json(result):  # the form of a schema inside a cycle depends on where the walk entered it
+            self._canonical[id(target)] = (target, result)
+        return result
+
+    def _canonical_of(self, target: Mapping[str, Any], stack: tuple[int, ...]) -> Any:
         out: dict[str, Any] = {}
         for key, value in sorted(target.items()):
             if key in IGNORED_KEYS or key.startswith("x-"):
@@ -752,12 +760,11 @@ class _Differ:
             self.schema(old_header.get("schema", {}), new_header.get("schema", {}), ctx.at(f" header {name}"))
 
 
-def _operations(doc: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+def _operations(doc: _Document) -> dict[str, tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
     """``{normalised "METHOD /path": (display key, path item, operation)}``."""
     found: dict[str, tuple[str, Mapping[str, Any], Mapping[str, Any]]] = {}
-    for path, item in _mapping(doc.get("paths")).items():
-        if not isinstance(item, Mapping):
-            continue
+    for path, raw_item in _mapping(doc.doc.get("paths")).items():
+        item, _ = doc.resolve(raw_item)  # a path item may be a $ref (OpenAPI 3.1 components/pathItems)
         for method in HTTP_METHODS:
             if isinstance(item.get(method), Mapping):
                 found[f"{method.upper()} {_path_key(str(path))}"] = (f"{method.upper()} {path}", item, item[method])
@@ -779,7 +786,13 @@ def diff_specs(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> SpecDif
     """Every caller-visible change from ``old`` (None: an empty document) to ``new``."""
     old = _mapping(old)
     differ = _Differ(old, new)
-    old_ops, new_ops = _operations(old), _operations(new)
+    old_ops, new_ops = _operations(differ.old), _operations(differ.new)
+    info = _Context("request", "info", None, None)
+    differ.docs(info, _mapping(old.get("info")), _mapping(new.get("info")))
+    old_tags = {t.get("name"): t for t in _list(old.get("tags"))}
+    for tag in _list(new.get("tags")):
+        if tag.get("name") in old_tags:
+            differ.docs(_Context("request", f"tag {tag.get('name')}", None, None), old_tags[tag.get("name")], tag)
     added = {k: new_ops[k] for k in new_ops.keys() - old_ops.keys()}
     removed = {k: old_ops[k] for k in old_ops.keys() - new_ops.keys()}
     moved: list[tuple[str, str]] = []
