@@ -193,6 +193,16 @@ class Codegen:
         return None
 
     @staticmethod
+    def enum_items_of(prop: Any) -> Any:
+        """The str EnumProperty of a list's items (a list alone or beside None), else None."""
+        lists = [prop] if type(prop).__name__ == "ListProperty" else []
+        if type(prop).__name__ == "UnionProperty":
+            lists = [p for p in prop.inner_properties if type(p).__name__ == "ListProperty"]
+        if len(lists) == 1:
+            return Codegen.enum_of(lists[0].inner_property)
+        return None
+
+    @staticmethod
     def enum_literal(prop: Any) -> str:
         """``Literal["sms", "email"]`` for a str enum's values, for signatures that accept the plain value."""
         return f"Literal[{', '.join(repr(v) for v in prop.values.values())}]"
@@ -294,6 +304,9 @@ def declaration(prop: Any) -> str:
     enum = Codegen.enum_of(prop)
     if enum is not None:
         type_string += " | " + Codegen.enum_literal(enum)
+    item_enum = Codegen.enum_items_of(prop)
+    if item_enum is not None:
+        type_string += f" | list[{item_enum.class_info.name} | {Codegen.enum_literal(item_enum)}]"
     if prop.default is not None:
         default = f" = {prop.default.python_code.as_unembedded_code()}"
     else:

@@ -24,6 +24,7 @@ date (``"1992-01-01"`` must not come back as ``"1992-01-01T00:00:00"``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import json
@@ -39,7 +40,7 @@ import httpx
 import pytest
 
 from hero_health_client.generated.client import Client
-from hero_health_client.generated.errors import RequestValidationError
+from hero_health_client.generated.errors import RequestValidationError, ResponseValidationError
 from tests.conftest import REPO_ROOT
 from tests.contract.spec_calls import ExampleMaker, Operation, call_arguments, hints, load_spec, operations
 
@@ -406,10 +407,16 @@ async def test_example(label: str, use: Use) -> None:
         except RequestValidationError as exc:  # the renderer's placeholder meets a pattern, as in _schema_errors
             if not (exc.value == PLACEHOLDER and exc.expected.startswith("a string matching")):
                 raise
+            placeholder = True
+        else:
+            placeholder = False
         assert _same(body.to_dict(), example), f"{label}: {model.__name__} does not give the example back"
+        if placeholder:
+            return  # the client rightly refuses to send it: a placeholder is no id
         kwargs = {**call_arguments(op, MAKER), "body": body}
         async with _answer_client(204, None, sent) as client:
-            await op.module().asyncio_detailed(client=client, **kwargs)
+            with contextlib.suppress(ResponseValidationError):  # no answer body: only the request is compared
+                await op.module().asyncio_detailed(client=client, **kwargs)
         on_the_wire = json.loads(sent[0].content)
         assert _same(on_the_wire, example), f"{label}: the request on the wire differs from the example"
         return

@@ -36,7 +36,7 @@ C = TypeVar("C", bound=type)
 Problem = tuple[str, str, str] | None
 Check = Callable[[Any], Problem]
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z", re.ASCII)
 _PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
@@ -48,9 +48,11 @@ def received(value: object) -> str:
 
 
 def _pattern(pattern: str) -> re.Pattern[str]:
+    """The spec's (ECMA-262) pattern for Python: there ``$`` ends the string, here it also matches before a final
+    newline, so an unescaped ``$`` becomes ``\\Z``; and ``\\d`` means 0-9 only (``re.ASCII``)."""
     compiled = _PATTERNS.get(pattern)
     if compiled is None:
-        compiled = _PATTERNS[pattern] = re.compile(pattern)
+        compiled = _PATTERNS[pattern] = re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern), re.ASCII)
     return compiled
 
 
@@ -250,6 +252,15 @@ def path_parameter(value: Any, field: str, check: Check) -> str:
     return text
 
 
+def body(value: Any, field: str, expected: Any) -> None:
+    """Refuse a body that is not its model, or whose fields changed into something the spec does not allow since it
+    was built (an item appended to a list, say): ``attrs.validate`` runs every field's check again."""
+    if not isinstance(value, expected):
+        name = getattr(expected, "__name__", None) or " or ".join(t.__name__ for t in expected.__args__)
+        raise RequestValidationError(field, f"a {name}", received(value), value)
+    attrs.validate(value)
+
+
 def parameter(value: Any, field: str, check: Check) -> None:
     """Refuse a query parameter the spec does not allow."""
     problem = check(value)
@@ -313,6 +324,19 @@ def datetime_to_wire(value: datetime.datetime) -> str:
     """ISO 8601, with ``Z`` for UTC as Hero writes it."""
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def empty(response: Any, route: str, model: str) -> ResponseValidationError:
+    """The error for a 2xx answer with no body where the spec documents one."""
+    return ResponseValidationError(
+        model=model,
+        field=None,
+        expected="a JSON body",
+        received="an empty body",
+        route=route,
+        status_code=response.status_code,
+        response=response,
+    )
 
 
 def not_json(response: Any, route: str, model: str) -> ResponseValidationError:

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from .errors import RequestValidationError, ResponseValidationError, UnexpectedStatus
+from .errors import RequestValidationError, UnexpectedStatus
 from .types import UNSET, Response
 
 P = ParamSpec("P")
@@ -94,19 +94,9 @@ def operation(route: str, model: str) -> Callable[[Detailed[P, R]], Operation[P,
 
 
 def parsed(response: Response[R], operation: Operation[Any, R]) -> R:
-    """The parsed answer, or the error that says why there is none."""
+    """The parsed answer; an answer with none (not a documented success) raises ``UnexpectedStatus``."""
     if response.parsed is not None:
         return response.parsed
-    if 200 <= response.status_code <= 299:
-        raise ResponseValidationError(
-            model=operation.model,
-            field=None,
-            expected="a JSON body",
-            received="an empty body",
-            route=operation.route,
-            status_code=response.status_code,
-            response=response,
-        )
     raise UnexpectedStatus(response.status_code, response.content)
 
 

@@ -67,6 +67,10 @@ class ResponseValidationError(HeroError):
         self.response = response
         super().__init__(self._text())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: v for k, v in vars(self).items() if k not in ("response", "__traceback__")}
+        return (_rebuild_response_validation_error, (state,))
+
     @property
     def request_processed(self) -> bool:
         """True when Hero answered 2xx: it accepted the request, whatever its answer looked like."""
@@ -108,6 +112,12 @@ class ResponseValidationError(HeroError):
         self.route, self.status_code, self.body, self.response = route, status_code, body, response
         self.args = (self._text(),)
         return self
+
+
+def _rebuild_response_validation_error(state: dict[str, Any]) -> ResponseValidationError:
+    """Unpickle a ResponseValidationError (its ``response`` is not carried across)."""
+    keys = ("model", "field", "expected", "received", "route", "status_code", "body")
+    return ResponseValidationError(**{key: state.get(key) for key in keys})  # type: ignore[arg-type]
 
 
 class UnexpectedStatus(HeroError):

@@ -86,10 +86,12 @@ async def asyncio_detailed(
         raise exc.of_model("ListAdminsResponse") from exc.__cause__
 
     parsed: ListAdminsResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/admins", "ListAdminsResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/admins", "ListAdminsResponse") from None
         try:
             parsed = ListAdminsResponse.from_dict(_body)
@@ -142,15 +144,5 @@ async def asyncio(
         order_descending=order_descending,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ListAdminsResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/admins",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.update_admin_request import UpdateAdminRequest
 from ...models.update_admin_response import UpdateAdminResponse
 from ...types import Response
@@ -40,8 +40,7 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "update_admin.id", _c.string())
-    if not isinstance(body, UpdateAdminRequest):
-        raise RequestValidationError("update_admin.body", "a UpdateAdminRequest", _c.received(body), body)
+    _c.body(body, "update_admin.body", UpdateAdminRequest)
 
     headers: dict[str, Any] = {}
 
@@ -66,10 +65,12 @@ async def asyncio_detailed(
         raise exc.of_model("UpdateAdminResponse") from exc.__cause__
 
     parsed: UpdateAdminResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "PATCH /v1/admins/{id}", "UpdateAdminResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "PATCH /v1/admins/{id}", "UpdateAdminResponse") from None
         try:
             parsed = UpdateAdminResponse.from_dict(_body)
@@ -116,15 +117,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="UpdateAdminResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="PATCH /v1/admins/{id}",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.check_slot_availability_request import CheckSlotAvailabilityRequest
 from ...models.check_slot_availability_response import CheckSlotAvailabilityResponse
 from ...types import UNSET, Response, Unset
@@ -38,10 +38,8 @@ async def asyncio_detailed(
         Response[CheckSlotAvailabilityResponse]
     """
 
-    if not isinstance(body, CheckSlotAvailabilityRequest | Unset):
-        raise RequestValidationError(
-            "check_slot_availability.body", "a CheckSlotAvailabilityRequest", _c.received(body), body
-        )
+    if not isinstance(body, Unset):
+        _c.body(body, "check_slot_availability.body", CheckSlotAvailabilityRequest)
 
     headers: dict[str, Any] = {}
 
@@ -66,10 +64,12 @@ async def asyncio_detailed(
         raise exc.of_model("CheckSlotAvailabilityResponse") from exc.__cause__
 
     parsed: CheckSlotAvailabilityResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/slots/availability", "CheckSlotAvailabilityResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/slots/availability", "CheckSlotAvailabilityResponse") from None
         try:
             parsed = CheckSlotAvailabilityResponse.from_dict(_body)
@@ -115,15 +115,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="CheckSlotAvailabilityResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/slots/availability",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -79,10 +79,12 @@ async def asyncio_detailed(
         raise exc.of_model("CountSlotsResponse") from exc.__cause__
 
     parsed: CountSlotsResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/slots/count", "CountSlotsResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/slots/count", "CountSlotsResponse") from None
         try:
             parsed = CountSlotsResponse.from_dict(_body)
@@ -138,15 +140,5 @@ async def asyncio(
         end_date=end_date,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="CountSlotsResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/slots/count",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

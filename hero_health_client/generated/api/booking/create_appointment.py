@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.create_appointment_request import CreateAppointmentRequest
 from ...models.create_appointment_response import CreateAppointmentResponse
 from ...types import Response
@@ -38,8 +38,7 @@ async def asyncio_detailed(
         Response[CreateAppointmentResponse]
     """
 
-    if not isinstance(body, CreateAppointmentRequest):
-        raise RequestValidationError("create_appointment.body", "a CreateAppointmentRequest", _c.received(body), body)
+    _c.body(body, "create_appointment.body", CreateAppointmentRequest)
 
     headers: dict[str, Any] = {}
 
@@ -62,10 +61,12 @@ async def asyncio_detailed(
         raise exc.of_model("CreateAppointmentResponse") from exc.__cause__
 
     parsed: CreateAppointmentResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/appointments", "CreateAppointmentResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/appointments", "CreateAppointmentResponse") from None
         try:
             parsed = CreateAppointmentResponse.from_dict(_body)
@@ -111,15 +112,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="CreateAppointmentResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/appointments",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.edit_appointment_request import EditAppointmentRequest
 from ...models.edit_appointment_response import EditAppointmentResponse
 from ...types import Response
@@ -42,8 +42,7 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "edit_appointment.id", _c.string())
-    if not isinstance(body, EditAppointmentRequest):
-        raise RequestValidationError("edit_appointment.body", "a EditAppointmentRequest", _c.received(body), body)
+    _c.body(body, "edit_appointment.body", EditAppointmentRequest)
 
     headers: dict[str, Any] = {}
 
@@ -68,10 +67,12 @@ async def asyncio_detailed(
         raise exc.of_model("EditAppointmentResponse") from exc.__cause__
 
     parsed: EditAppointmentResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "PUT /v1/appointments/{id}", "EditAppointmentResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "PUT /v1/appointments/{id}", "EditAppointmentResponse") from None
         try:
             parsed = EditAppointmentResponse.from_dict(_body)
@@ -120,15 +121,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="EditAppointmentResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="PUT /v1/appointments/{id}",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -89,10 +89,12 @@ async def asyncio_detailed(
         raise exc.of_model("ListAutomatedMessagesResponse") from exc.__cause__
 
     parsed: ListAutomatedMessagesResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v2/automated_messages", "ListAutomatedMessagesResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v2/automated_messages", "ListAutomatedMessagesResponse") from None
         try:
             parsed = ListAutomatedMessagesResponse.from_dict(_body)
@@ -154,15 +156,5 @@ async def asyncio(
         notification_type=notification_type,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ListAutomatedMessagesResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v2/automated_messages",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

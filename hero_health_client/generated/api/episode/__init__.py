@@ -45,10 +45,16 @@ class EpisodeAPI:
         page_index: int | Unset = UNSET,
         page_size: int | Unset = UNSET,
         assignee_id: list[str] | Unset = UNSET,
-        assignee_type: list[EpisodeAssigneeType] | Unset = UNSET,
-        status: list[EpisodeStatus] | Unset = UNSET,
-        priority: list[EpisodePriority] | Unset = UNSET,
-        order_by: list[ListEpisodesOrderByItem] | Unset = UNSET,
+        assignee_type: list[EpisodeAssigneeType]
+        | Unset
+        | list[EpisodeAssigneeType | Literal["Admin", "AdminTeam", "Unassigned"]] = UNSET,
+        status: list[EpisodeStatus] | Unset | list[EpisodeStatus | Literal["open", "closed", "in_progress"]] = UNSET,
+        priority: list[EpisodePriority]
+        | Unset
+        | list[EpisodePriority | Literal["lowest", "low", "medium", "high", "highest"]] = UNSET,
+        order_by: list[ListEpisodesOrderByItem]
+        | Unset
+        | list[ListEpisodesOrderByItem | Literal["created_at", "priority"]] = UNSET,
         order_descending: list[str] | Unset = UNSET,
     ) -> Response[ListEpisodesResponse]:
         """List episodes: ``GET /v1/episodes``. Await it for the answer; ``.raw(...)`` gives the whole Response."""
@@ -70,10 +76,16 @@ class EpisodeAPI:
         page_size: int = 100,
         first_page: int = 0,
         assignee_id: list[str] | Unset = UNSET,
-        assignee_type: list[EpisodeAssigneeType] | Unset = UNSET,
-        status: list[EpisodeStatus] | Unset = UNSET,
-        priority: list[EpisodePriority] | Unset = UNSET,
-        order_by: list[ListEpisodesOrderByItem] | Unset = UNSET,
+        assignee_type: list[EpisodeAssigneeType]
+        | Unset
+        | list[EpisodeAssigneeType | Literal["Admin", "AdminTeam", "Unassigned"]] = UNSET,
+        status: list[EpisodeStatus] | Unset | list[EpisodeStatus | Literal["open", "closed", "in_progress"]] = UNSET,
+        priority: list[EpisodePriority]
+        | Unset
+        | list[EpisodePriority | Literal["lowest", "low", "medium", "high", "highest"]] = UNSET,
+        order_by: list[ListEpisodesOrderByItem]
+        | Unset
+        | list[ListEpisodesOrderByItem | Literal["created_at", "priority"]] = UNSET,
         order_descending: list[str] | Unset = UNSET,
     ) -> AsyncIterator[EpisodeListItem]:
         """Every item of ``list_episodes``, page after page as the loop goes; stops at ``count`` or a short page."""

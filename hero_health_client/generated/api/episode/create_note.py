@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.create_note_request import CreateNoteRequest
 from ...models.note import Note
 from ...types import UNSET, Response, Unset
@@ -36,8 +36,8 @@ async def asyncio_detailed(
         Response[Note]
     """
 
-    if not isinstance(body, CreateNoteRequest | Unset):
-        raise RequestValidationError("create_note.body", "a CreateNoteRequest", _c.received(body), body)
+    if not isinstance(body, Unset):
+        _c.body(body, "create_note.body", CreateNoteRequest)
 
     headers: dict[str, Any] = {}
 
@@ -62,10 +62,12 @@ async def asyncio_detailed(
         raise exc.of_model("Note") from exc.__cause__
 
     parsed: Note | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/notes", "Note")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/notes", "Note") from None
         try:
             parsed = Note.from_dict(_body)
@@ -109,15 +111,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="Note",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/notes",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

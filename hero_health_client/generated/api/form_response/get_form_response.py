@@ -57,10 +57,12 @@ async def asyncio_detailed(
         raise exc.of_model("FormResponse") from exc.__cause__
 
     parsed: FormResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/form_response/{id}", "FormResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/form_response/{id}", "FormResponse") from None
         try:
             parsed = FormResponse.from_dict(_body)
@@ -106,15 +108,5 @@ async def asyncio(
         client=client,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="FormResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/form_response/{id}",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

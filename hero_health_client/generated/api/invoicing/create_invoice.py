@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.create_invoice_request import CreateInvoiceRequest
 from ...models.invoice import Invoice
 from ...types import Response
@@ -39,8 +39,7 @@ async def asyncio_detailed(
         Response[Invoice]
     """
 
-    if not isinstance(body, CreateInvoiceRequest):
-        raise RequestValidationError("create_invoice.body", "a CreateInvoiceRequest", _c.received(body), body)
+    _c.body(body, "create_invoice.body", CreateInvoiceRequest)
 
     headers: dict[str, Any] = {}
 
@@ -63,10 +62,12 @@ async def asyncio_detailed(
         raise exc.of_model("Invoice") from exc.__cause__
 
     parsed: Invoice | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/invoicing/invoices", "Invoice")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/invoicing/invoices", "Invoice") from None
         try:
             parsed = Invoice.from_dict(_body)
@@ -113,15 +114,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="Invoice",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/invoicing/invoices",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -61,10 +61,12 @@ async def asyncio_detailed(
         raise exc.of_model("CustomerResponse") from exc.__cause__
 
     parsed: CustomerResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/invoicing/customers/default", "CustomerResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/invoicing/customers/default", "CustomerResponse") from None
         try:
             parsed = CustomerResponse.from_dict(_body)
@@ -113,15 +115,5 @@ async def asyncio(
         patient_id=patient_id,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="CustomerResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/invoicing/customers/default",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.link_invoice_request import LinkInvoiceRequest
 from ...models.link_invoice_response import LinkInvoiceResponse
 from ...types import UNSET, Response, Unset
@@ -38,8 +38,8 @@ async def asyncio_detailed(
         Response[LinkInvoiceResponse]
     """
 
-    if not isinstance(body, LinkInvoiceRequest | Unset):
-        raise RequestValidationError("link_invoice.body", "a LinkInvoiceRequest", _c.received(body), body)
+    if not isinstance(body, Unset):
+        _c.body(body, "link_invoice.body", LinkInvoiceRequest)
 
     headers: dict[str, Any] = {}
 
@@ -64,10 +64,12 @@ async def asyncio_detailed(
         raise exc.of_model("LinkInvoiceResponse") from exc.__cause__
 
     parsed: LinkInvoiceResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/invoicing/invoices/link", "LinkInvoiceResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/invoicing/invoices/link", "LinkInvoiceResponse") from None
         try:
             parsed = LinkInvoiceResponse.from_dict(_body)
@@ -116,15 +118,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="LinkInvoiceResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/invoicing/invoices/link",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

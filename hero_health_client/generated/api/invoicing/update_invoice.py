@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.update_invoice_request import UpdateInvoiceRequest
 from ...models.update_invoice_response import UpdateInvoiceResponse
 from ...types import Response
@@ -43,8 +43,7 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "update_invoice.id", _c.string())
-    if not isinstance(body, UpdateInvoiceRequest):
-        raise RequestValidationError("update_invoice.body", "a UpdateInvoiceRequest", _c.received(body), body)
+    _c.body(body, "update_invoice.body", UpdateInvoiceRequest)
 
     headers: dict[str, Any] = {}
 
@@ -69,10 +68,12 @@ async def asyncio_detailed(
         raise exc.of_model("UpdateInvoiceResponse") from exc.__cause__
 
     parsed: UpdateInvoiceResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "PATCH /v1/invoicing/invoices/{id}", "UpdateInvoiceResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "PATCH /v1/invoicing/invoices/{id}", "UpdateInvoiceResponse") from None
         try:
             parsed = UpdateInvoiceResponse.from_dict(_body)
@@ -125,15 +126,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="UpdateInvoiceResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="PATCH /v1/invoicing/invoices/{id}",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.create_attachment_link_request import CreateAttachmentLinkRequest
 from ...models.create_attachment_link_response import CreateAttachmentLinkResponse
 from ...types import Response
@@ -40,10 +40,7 @@ async def asyncio_detailed(
         Response[CreateAttachmentLinkResponse]
     """
 
-    if not isinstance(body, CreateAttachmentLinkRequest):
-        raise RequestValidationError(
-            "create_attachment_link.body", "a CreateAttachmentLinkRequest", _c.received(body), body
-        )
+    _c.body(body, "create_attachment_link.body", CreateAttachmentLinkRequest)
 
     headers: dict[str, Any] = {}
 
@@ -66,10 +63,12 @@ async def asyncio_detailed(
         raise exc.of_model("CreateAttachmentLinkResponse") from exc.__cause__
 
     parsed: CreateAttachmentLinkResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/attachment_links", "CreateAttachmentLinkResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/attachment_links", "CreateAttachmentLinkResponse") from None
         try:
             parsed = CreateAttachmentLinkResponse.from_dict(_body)
@@ -117,15 +116,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="CreateAttachmentLinkResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/attachment_links",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

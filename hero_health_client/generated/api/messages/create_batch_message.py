@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.batch_message import BatchMessage
 from ...models.create_batch_message_request import CreateBatchMessageRequest
 from ...types import Response
@@ -38,10 +38,7 @@ async def asyncio_detailed(
         Response[BatchMessage]
     """
 
-    if not isinstance(body, CreateBatchMessageRequest):
-        raise RequestValidationError(
-            "create_batch_message.body", "a CreateBatchMessageRequest", _c.received(body), body
-        )
+    _c.body(body, "create_batch_message.body", CreateBatchMessageRequest)
 
     headers: dict[str, Any] = {}
 
@@ -64,10 +61,12 @@ async def asyncio_detailed(
         raise exc.of_model("BatchMessage") from exc.__cause__
 
     parsed: BatchMessage | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/batch_message", "BatchMessage")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/batch_message", "BatchMessage") from None
         try:
             parsed = BatchMessage.from_dict(_body)
@@ -113,15 +112,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="BatchMessage",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/batch_message",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

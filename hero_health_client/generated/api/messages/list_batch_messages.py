@@ -91,10 +91,12 @@ async def asyncio_detailed(
         raise exc.of_model("ListBatchMessagesResponse") from exc.__cause__
 
     parsed: ListBatchMessagesResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/batch_message", "ListBatchMessagesResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/batch_message", "ListBatchMessagesResponse") from None
         try:
             parsed = ListBatchMessagesResponse.from_dict(_body)
@@ -146,15 +148,5 @@ async def asyncio(
         status=status,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ListBatchMessagesResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/batch_message",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -55,10 +55,12 @@ async def asyncio_detailed(
         raise exc.of_model("SendBatchMessageResponse") from exc.__cause__
 
     parsed: SendBatchMessageResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "PATCH /v1/batch_message/{id}/send", "SendBatchMessageResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "PATCH /v1/batch_message/{id}/send", "SendBatchMessageResponse") from None
         try:
             parsed = SendBatchMessageResponse.from_dict(_body)
@@ -105,15 +107,5 @@ async def asyncio(
         client=client,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="SendBatchMessageResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="PATCH /v1/batch_message/{id}/send",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

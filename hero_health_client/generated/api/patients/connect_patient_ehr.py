@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.connect_patient_ehr_request import ConnectPatientEhrRequest
 from ...models.connect_patient_ehr_response import ConnectPatientEhrResponse
 from ...types import UNSET, Response, Unset
@@ -42,8 +42,8 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "connect_patient_ehr.id", _c.string())
-    if not isinstance(body, ConnectPatientEhrRequest | Unset):
-        raise RequestValidationError("connect_patient_ehr.body", "a ConnectPatientEhrRequest", _c.received(body), body)
+    if not isinstance(body, Unset):
+        _c.body(body, "connect_patient_ehr.body", ConnectPatientEhrRequest)
 
     headers: dict[str, Any] = {}
 
@@ -70,10 +70,12 @@ async def asyncio_detailed(
         raise exc.of_model("ConnectPatientEhrResponse") from exc.__cause__
 
     parsed: ConnectPatientEhrResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/patients/{id}/ehr/connect", "ConnectPatientEhrResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/patients/{id}/ehr/connect", "ConnectPatientEhrResponse") from None
         try:
             parsed = ConnectPatientEhrResponse.from_dict(_body)
@@ -125,15 +127,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ConnectPatientEhrResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/patients/{id}/ehr/connect",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -91,10 +91,12 @@ async def asyncio_detailed(
         raise exc.of_model("ListPatientsV3Response") from exc.__cause__
 
     parsed: ListPatientsV3Response | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v3/patients", "ListPatientsV3Response")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v3/patients", "ListPatientsV3Response") from None
         try:
             parsed = ListPatientsV3Response.from_dict(_body)
@@ -158,15 +160,5 @@ async def asyncio(
         ehr_partner_id=ehr_partner_id,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ListPatientsV3Response",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v3/patients",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

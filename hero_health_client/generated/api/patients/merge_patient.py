@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.merge_patient_request import MergePatientRequest
 from ...models.merge_patient_response import MergePatientResponse
 from ...types import UNSET, Response, Unset
@@ -40,8 +40,8 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "merge_patient.id", _c.string())
-    if not isinstance(body, MergePatientRequest | Unset):
-        raise RequestValidationError("merge_patient.body", "a MergePatientRequest", _c.received(body), body)
+    if not isinstance(body, Unset):
+        _c.body(body, "merge_patient.body", MergePatientRequest)
 
     headers: dict[str, Any] = {}
 
@@ -68,10 +68,12 @@ async def asyncio_detailed(
         raise exc.of_model("MergePatientResponse") from exc.__cause__
 
     parsed: MergePatientResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/patients/{id}/merge", "MergePatientResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/patients/{id}/merge", "MergePatientResponse") from None
         try:
             parsed = MergePatientResponse.from_dict(_body)
@@ -118,15 +120,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="MergePatientResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/patients/{id}/merge",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.preview_patient_merge_request import PreviewPatientMergeRequest
 from ...models.preview_patient_merge_response import PreviewPatientMergeResponse
 from ...types import UNSET, Response, Unset
@@ -42,10 +42,8 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "preview_patient_merge.id", _c.string())
-    if not isinstance(body, PreviewPatientMergeRequest | Unset):
-        raise RequestValidationError(
-            "preview_patient_merge.body", "a PreviewPatientMergeRequest", _c.received(body), body
-        )
+    if not isinstance(body, Unset):
+        _c.body(body, "preview_patient_merge.body", PreviewPatientMergeRequest)
 
     headers: dict[str, Any] = {}
 
@@ -72,10 +70,12 @@ async def asyncio_detailed(
         raise exc.of_model("PreviewPatientMergeResponse") from exc.__cause__
 
     parsed: PreviewPatientMergeResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "POST /v1/patients/{id}/merge/preview", "PreviewPatientMergeResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "POST /v1/patients/{id}/merge/preview", "PreviewPatientMergeResponse") from None
         try:
             parsed = PreviewPatientMergeResponse.from_dict(_body)
@@ -127,15 +127,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="PreviewPatientMergeResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/patients/{id}/merge/preview",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.register_patient_pds_by_demographics import RegisterPatientPdsByDemographics
 from ...models.register_patient_pds_by_nhs_number import RegisterPatientPdsByNhsNumber
 from ...models.register_patient_pds_registered import RegisterPatientPdsRegistered
@@ -41,13 +41,7 @@ async def asyncio_detailed(
         Response[RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired]
     """
 
-    if not isinstance(body, RegisterPatientPdsByDemographics | RegisterPatientPdsByNhsNumber):
-        raise RequestValidationError(
-            "register_patient_pds.body",
-            "a RegisterPatientPdsByDemographics | RegisterPatientPdsByNhsNumber",
-            _c.received(body),
-            body,
-        )
+    _c.body(body, "register_patient_pds.body", RegisterPatientPdsByDemographics | RegisterPatientPdsByNhsNumber)
 
     headers: dict[str, Any] = {}
 
@@ -74,10 +68,16 @@ async def asyncio_detailed(
         raise exc.of_model("RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired") from exc.__cause__
 
     parsed: RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(
+            response,
+            "POST /v1/patients/register_pds",
+            "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
+        )
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(
                 response,
                 "POST /v1/patients/register_pds",
@@ -139,15 +139,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="POST /v1/patients/register_pds",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -46,10 +46,12 @@ async def asyncio_detailed(
         raise exc.of_model("PracticeGroupConfiguration") from exc.__cause__
 
     parsed: PracticeGroupConfiguration | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/me/configuration", "PracticeGroupConfiguration")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/me/configuration", "PracticeGroupConfiguration") from None
         try:
             parsed = PracticeGroupConfiguration.from_dict(_body)
@@ -88,15 +90,5 @@ async def asyncio(
         client=client,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="PracticeGroupConfiguration",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/me/configuration",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -68,10 +68,12 @@ async def asyncio_detailed(
         raise exc.of_model("ListAppointmentTypesResponse") from exc.__cause__
 
     parsed: ListAppointmentTypesResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/appointment_types", "ListAppointmentTypesResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/appointment_types", "ListAppointmentTypesResponse") from None
         try:
             parsed = ListAppointmentTypesResponse.from_dict(_body)
@@ -118,15 +120,5 @@ async def asyncio(
         has_availability=has_availability,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ListAppointmentTypesResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/appointment_types",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -69,10 +69,12 @@ async def asyncio_detailed(
         raise exc.of_model("ListPractitionersResponse") from exc.__cause__
 
     parsed: ListPractitionersResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "GET /v1/practitioners", "ListPractitionersResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "GET /v1/practitioners", "ListPractitionersResponse") from None
         try:
             parsed = ListPractitionersResponse.from_dict(_body)
@@ -122,15 +124,5 @@ async def asyncio(
         has_availability=has_availability,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="ListPractitionersResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="GET /v1/practitioners",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

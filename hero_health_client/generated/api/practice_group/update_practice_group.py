@@ -8,7 +8,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.update_practice_group_request import UpdatePracticeGroupRequest
 from ...models.update_practice_group_response import UpdatePracticeGroupResponse
 from ...types import UNSET, Response, Unset
@@ -37,10 +37,8 @@ async def asyncio_detailed(
         Response[UpdatePracticeGroupResponse]
     """
 
-    if not isinstance(body, UpdatePracticeGroupRequest | Unset):
-        raise RequestValidationError(
-            "update_practice_group.body", "a UpdatePracticeGroupRequest", _c.received(body), body
-        )
+    if not isinstance(body, Unset):
+        _c.body(body, "update_practice_group.body", UpdatePracticeGroupRequest)
 
     headers: dict[str, Any] = {}
 
@@ -65,10 +63,12 @@ async def asyncio_detailed(
         raise exc.of_model("UpdatePracticeGroupResponse") from exc.__cause__
 
     parsed: UpdatePracticeGroupResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "PATCH /v1/me", "UpdatePracticeGroupResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "PATCH /v1/me", "UpdatePracticeGroupResponse") from None
         try:
             parsed = UpdatePracticeGroupResponse.from_dict(_body)
@@ -113,15 +113,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="UpdatePracticeGroupResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="PATCH /v1/me",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

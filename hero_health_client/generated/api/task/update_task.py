@@ -9,7 +9,7 @@ import httpx
 from ... import _checks as _c
 from ... import errors
 from ...client import Client
-from ...errors import RequestValidationError, ResponseValidationError
+from ...errors import ResponseValidationError
 from ...models.update_task_request import UpdateTaskRequest
 from ...models.update_task_response import UpdateTaskResponse
 from ...types import Response
@@ -42,8 +42,7 @@ async def asyncio_detailed(
     """
 
     _id_segment = _c.path_parameter(id, "update_task.id", _c.string())
-    if not isinstance(body, UpdateTaskRequest):
-        raise RequestValidationError("update_task.body", "a UpdateTaskRequest", _c.received(body), body)
+    _c.body(body, "update_task.body", UpdateTaskRequest)
 
     headers: dict[str, Any] = {}
 
@@ -68,10 +67,12 @@ async def asyncio_detailed(
         raise exc.of_model("UpdateTaskResponse") from exc.__cause__
 
     parsed: UpdateTaskResponse | None = None
-    if 200 <= response.status_code <= 299 and response.content:
+    if 200 <= response.status_code <= 299 and not response.content:
+        raise _c.empty(response, "PATCH /v1/tasks/{id}", "UpdateTaskResponse")
+    if 200 <= response.status_code <= 299:
         try:
             _body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise _c.not_json(response, "PATCH /v1/tasks/{id}", "UpdateTaskResponse") from None
         try:
             parsed = UpdateTaskResponse.from_dict(_body)
@@ -120,15 +121,5 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
-        if 200 <= detailed.status_code <= 299:
-            raise ResponseValidationError(
-                model="UpdateTaskResponse",
-                field=None,
-                expected="a JSON body",
-                received="an empty body",
-                route="PATCH /v1/tasks/{id}",
-                status_code=detailed.status_code,
-                response=detailed,
-            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed
