@@ -18,6 +18,10 @@ class HeroError(Exception):
     """Base class of every error this SDK raises."""
 
 
+class ClientClosedError(HeroError):
+    """The HeroClient was used after ``aclose()`` (or after its ``async with`` block): make a new client."""
+
+
 class APIConnectionError(HeroError):
     """Hero could not be reached, or the connection failed mid-request."""
 
