@@ -84,6 +84,7 @@ _JITTER = 0.003  # seconds: spreads the processes' waiting callers so a freed pl
 _RECHECK = 5.0  # seconds between attempts to return to Redis while falling back to the local limiter
 _UNAVAILABLE: tuple[type[Exception], ...] = (RedisError, OSError, asyncio.TimeoutError)
 _NOT_GRANTED, _PAUSED, _VOID, _STATE_LOST = 0, 1, 2, 3  # why the acquire script did not grant
+_ASK_AGAIN = object()
 
 # Times are integer microseconds of Redis's clock; '%.0f' keeps them exact (Lua's own tostring keeps 14 digits).
 # KEYS: inflight, done, pause, epoch, void. ARGV: limit, window, lease, token, inflight TTL (ms), the epoch this
@@ -414,11 +415,11 @@ class RedisRateLimiter:
     async def aclose(self) -> None:
         """Close the connection pools (the running loop's now; other running loops' in their own loop)."""
         current = asyncio.get_running_loop()
-        # Let this loop's releases and take-backs finish first: they need the connection. A Redis that does not
-        # answer gets one redis_timeout; what is left then ends with its lease in Redis.
+        # Let this loop's releases and take-backs finish first: they need the connection. A Redis that answers gets
+        # one redis_timeout for them, a Redis known to be down none; what is left ends with its lease in Redis.
         mine = [t for t in list(self._background) if t.get_loop() is current]
         if mine:
-            _, late = await asyncio.wait(mine, timeout=self._redis_timeout)
+            _, late = await asyncio.wait(mine, timeout=0 if self._down else self._redis_timeout)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -509,7 +510,11 @@ class RedisKeyLimiter:
 
     def _fallback(self, local: _LocalPermit) -> _FallbackPermit:
         permit = _FallbackPermit(self, local, uuid.uuid4().hex, waited=local.waited)
+        now = time.monotonic()
         with self._lock:
+            # Places that stopped counting need not reach Redis: keep a long outage's list to one window's worth.
+            if self._unsynced and (self._unsynced[0].counts_until or math.inf) <= now:
+                self._unsynced = [p for p in self._unsynced if (p.counts_until or math.inf) > now]
             self._unsynced.append(permit)
         return permit
 
@@ -527,11 +532,15 @@ class RedisKeyLimiter:
             if local is not None:
                 local.cancel()
             raise
+        if granted is _ASK_AGAIN:
+            return None
         if granted is None and local is not None:
             return self._fallback(local)  # Redis failed again: the local place stands, and is uploaded later
-        return granted
+        return cast("Permit | None", granted)
 
-    async def _ask_redis(self, max_wait: float | None, local: _LocalPermit | None) -> Permit | None:
+    async def _ask_redis(self, max_wait: float | None, local: _LocalPermit | None) -> Permit | object | None:
+        """Redis's grant; None if Redis failed; ``_ASK_AGAIN`` if this process fell back to its local limit while the
+        call was under way (its grant did not account for the local places, so it is given back)."""
         owner = self._owner
         async with self._queue():
             while not owner._use_local():
@@ -563,7 +572,13 @@ class RedisKeyLimiter:
                             f"{message}; not sending (pass on_unavailable='local' to fall back to a per-process limit)"
                         ) from None
                     return None
+                was_out = self._in_outage
                 self._saw_redis(epoch.decode() if isinstance(epoch, bytes) else str(epoch), asked)
+                if granted and local is None and self._mirror and (was_out or time.monotonic() < self._recover_until):
+                    # Asked before this process knew of the outage (or of its return): the grant must also fit the
+                    # local share, so give it back and ask again the recovering way.
+                    self._take_back(token)
+                    return _ASK_AGAIN
                 if granted:
                     mirror = local if local is not None else self._local.record() if self._mirror else None
                     return _RedisPermit(self, token, waited=0.0, mirror=mirror)
