@@ -9,9 +9,18 @@ answers, no window of ``seconds`` as Hero sees it can hold more than ``requests`
 delay varies. Sustained throughput is ``requests`` per ``seconds + margin + round-trip time``, over 99% of the
 limit for a 60 s window.
 
+A request that got no answer (a read timeout, a dropped connection, a cancelled caller) may still reach Hero later,
+queued in a proxy, say: its releaser passes ``linger`` (HeroClient: the attempt's connect + write + read timeouts),
+and it counts until ``linger + seconds + margin`` after the failure. A request that Hero receives later than that is
+the remaining risk.
+
 Waiting callers are served first come, first served. The optional ``burst`` setting also spreads requests out with
 an ``aiolimiter.AsyncLimiter`` in front of the count, for callers that would rather not spend the whole budget at
 once.
+
+A 429 ``pause(seconds)`` holds every caller of the key for the whole Retry-After. ``acquire(max_wait=s)`` refuses at
+once, with ``KeyPausedError`` and the remaining pause, a caller that the pause would hold longer than ``s``, so
+nobody sleeps through a wait it did not ask for.
 """
 
 from __future__ import annotations

@@ -13,17 +13,20 @@ Same counting rule: a request counts from its grant until ``seconds + margin`` a
 made only while fewer than ``requests`` requests are counted. Hero sees a request after its grant and before its
 answer, so any window of ``seconds`` meets only requests that were counted together at the latest grant among them.
 
-How: two sorted sets per key, scored by the time an entry stops counting, and two Lua scripts that Redis runs
-atomically, so there is no read-modify-write race between processes. All times are Redis's own (``TIME`` inside the
-scripts), so hosts with skewed clocks agree. The acquire script drops expired entries, grants (adds an in-flight
-entry) if fewer than ``requests`` remain, and otherwise answers how long until the earliest entry expires: the
-earliest a place can free. The release script moves the entry to the finished set, counting until ``window`` later.
-In each event loop one waiting caller at a time asks Redis, sleeping out that answer (capped at ``max_sleep``, with a
-few ms of jitter) while the others queue behind it in order, so Redis sees a few calls per freed place per process,
-however many callers wait. A 429 ``pause`` sets a key with an expiry that the acquire script honours everywhere.
+How: sorted sets per key, scored by the time an entry stops counting, and Lua scripts that Redis runs atomically, so
+there is no read-modify-write race between processes. All times are Redis's own (``TIME`` inside the scripts), so
+hosts with skewed clocks agree. The acquire script drops expired entries, grants (adds an in-flight entry) if fewer
+than ``requests`` remain, and otherwise answers how long until the earliest entry expires: the earliest a place can
+free. The release script moves the entry to the finished set, counting until ``window`` later (plus ``linger`` for
+a request that got no answer and may still reach Hero). In each event loop one waiting caller at a time asks Redis,
+sleeping out that answer (capped at ``max_sleep``, with a few ms of jitter) while the others queue behind it in
+order, so Redis sees a few calls per freed place per process, however many callers wait. A 429 ``pause`` sets a key
+with an expiry that the acquire script honours everywhere; ``acquire(max_wait=s)`` refuses at once
+(``KeyPausedError``) a caller that the pause would hold longer than ``s``.
 
-Keys: ``{prefix}:{<sha256 of the API key>}:inflight|done|pause``; the key itself never reaches Redis. The hash tag
-keeps one key's sets in one Redis Cluster slot, as scripts there require. Every key expires on its own once unused.
+Keys: ``{prefix}:{<sha256 of the API key>}:inflight|done|pause|epoch|void``; the key itself never reaches Redis. The
+hash tag keeps one key's sets in one Redis Cluster slot, as scripts there require. Every key expires on its own once
+unused.
 
 Limits and failure modes:
 
@@ -32,12 +35,32 @@ Limits and failure modes:
   the answer may take longer). Keep ``lease`` above the client's connect + write + pool timeouts (default 120 s).
 - Redis's clock must not step backwards by more than ``margin`` (NTP slewing is fine; a manual step is not).
 - Every limiter sharing a key must use the same ``requests``/``seconds``; the Redis state does not record them.
+- A call that times out (a slow or stopped Redis) may still run once Redis resumes. The caller then voids its token
+  (the ``void`` set, retried in the background until Redis hears it, for at most ``lease``): a late acquire of a
+  voided token grants nothing, and an entry it already made is removed. A timed-out acquire leaves no place behind.
+- Redis losing its state (a restart without persistence, ``FLUSHALL``, a failover to an empty replica): the
+  ``epoch`` key names the state. A process that saw another epoch within ``lease + window`` knows the count is
+  gone and pauses the key until a window after the new state began, so the requests Redis forgot have all left
+  the window before anything more is granted. Only a process that never saw the old state (started after the
+  loss) can grant before that pause is set; with ``appendonly yes`` (or RDB snapshots taken more often than the
+  window) and ``maxmemory-policy noeviction`` or ``volatile-*`` nothing is lost in the first place.
 - Redis unreachable (or failing) at ``acquire``: ``on_unavailable="raise"`` raises ``RateLimiterUnavailableError``
-  and sends nothing; ``"local"`` warns once and falls back to an in-process ``SlidingWindowLimiter`` of
-  ``local_requests`` (default ``requests``) for ``seconds``, trying Redis again every few seconds. While local,
-  each process has its own budget (N processes may send N times ``local_requests``), and for one window after
-  Redis returns the requests made locally are not in Redis's count: the guarantee holds only when Redis is up.
-- A failed ``release`` is logged, never raised (the answer is already in): the entry ends with its lease.
+  and sends nothing. ``"local"`` warns once and falls back to an in-process limit of ``local_requests`` per window
+  (set it to ``requests`` divided by the number of processes: the default, ``requests``, suits one process). The
+  fallback keeps the guarantee through the outage and the return:
+
+  * it counts this process's Redis grants too, and grants nothing for the first window of an outage (other
+    processes may have spent that window just before Redis failed);
+  * it asks Redis again every ``_RECHECK`` (5 s); callers queued on the fallback go back to Redis then too;
+  * back on Redis, it first adds its local grants to Redis's count, and for a window plus the recheck interval
+    and ``redis_timeout`` each grant needs both a Redis place and a local one, so processes still on their local
+    budgets and those back on Redis cannot together exceed ``requests`` (a Redis grant asked for before this
+    process noticed the outage or the return is given back and asked for again).
+
+  What remains: a process that never noticed the outage (it sent nothing during it) spends Redis's budget while
+  others still spend their local ones, so one window may hold up to ``(N - 1) * local_requests`` extra requests.
+- A failed ``release`` is logged, never raised (the answer is already in), and retried in the background until
+  Redis hears it or the entry's lease has passed.
 - A failed ``pause`` is logged, never raised: this process pauses anyway; the retry's ``acquire`` meets the outage.
 """
 

@@ -2,6 +2,12 @@
 
 Generated endpoint functions and ``HeroClient.request`` both send through it, so they share one behaviour without
 knowing it exists.
+
+Retry-After, one rule: a 429 pauses the key's limiter for the real Retry-After (at most ``MAX_PAUSE``, one hour, a
+sanity bound). The caller that got the 429 retries after it if it is at most ``max_retry_after`` (default 60 s), and
+otherwise gets ``RateLimitError`` at once. Every other caller of the key does the same in ``acquire``: it waits out
+a remaining pause of at most ``max_retry_after`` and otherwise gets ``RateLimitError`` (``retry_after`` = the
+remaining pause) at once, without sending. Nobody is held for a wait longer than its ``max_retry_after``.
 """
 
 from __future__ import annotations

@@ -114,10 +114,11 @@ def test_the_registry_is_keyed_by_the_full_hash_not_the_short_fingerprint(monkey
 def test_a_closed_event_loop_does_not_stall_the_key_for_other_loops() -> None:
     limiter = SlidingWindowLimiter(RateLimit(1, 0.2, margin=0))
     dead = asyncio.new_event_loop()
+    stranded: list[asyncio.Task[object]] = []
 
     async def strand() -> None:
         await limiter.acquire()  # granted, and never released: its loop dies first
-        dead.create_task(limiter.acquire())  # queued behind it, at the head of the line
+        stranded.append(dead.create_task(limiter.acquire()))  # queued behind it, at the head of the line
         await asyncio.sleep(0.05)
 
     dead.run_until_complete(strand())
@@ -141,9 +142,10 @@ def test_a_waiter_behind_a_dead_head_gets_its_turn() -> None:
 
     asyncio.run(first_grant())  # spent; its window starts when released below
     dead = asyncio.new_event_loop()
+    stranded: list[asyncio.Task[object]] = []
 
     async def strand() -> None:
-        dead.create_task(limiter.acquire())  # the head of the queue, watching the clock, on a loop about to die
+        stranded.append(dead.create_task(limiter.acquire()))  # the head of the queue, on a loop about to die
         await asyncio.sleep(0.05)
 
     dead.run_until_complete(strand())

@@ -327,6 +327,7 @@ async def test_an_acquire_that_timed_out_against_a_slow_redis_leaves_no_grant(re
     with redis_process(redis_binary) as (url, process):
         async with RedisRateLimiter(url, 1, 60, prefix=prefix, redis_timeout=0.3) as limiter:
             bound = limiter.bind("key")
+            await (await limiter.bind("warm-up").acquire()).release()  # the connection and scripts are ready
             process.send_signal(signal.SIGSTOP)
             try:
                 with pytest.raises(RateLimiterUnavailableError):
