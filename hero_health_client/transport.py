@@ -74,9 +74,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None  # "nan" or "inf" is not a wait
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

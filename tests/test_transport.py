@@ -168,6 +168,7 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("-3") == 0
+    assert parse_retry_after("nan") is None and parse_retry_after("inf") is None
     now = 1_800_000_000.0
     assert parse_retry_after(email.utils.formatdate(now + 30, usegmt=True), now=now) == pytest.approx(30)
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0
