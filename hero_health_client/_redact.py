@@ -1,30 +1,64 @@
-"""Ways to mention secrets and URLs in logs and errors without revealing them."""
+"""Ways to mention secrets, paths and headers in logs and errors without revealing them."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+from functools import lru_cache
 
 import httpx
 
-_LITERAL_SEGMENT = re.compile(r"^(v\d+|[a-z_-]+)$")
+# Error objects carry a copy of the request with the key masked (httpx masks only Authorization in its reprs).
+from .generated.errors import SECRET_HEADERS, masked_request
+
+__all__ = ["SECRET_HEADERS", "fingerprint", "masked_request", "path_template"]
+
+# Literal path segments Hero's documentation shows for operations that openapi.yaml does not have yet (see the
+# README's API coverage): known words, never data.
+_DOCUMENTED_LITERALS = frozenset(
+    {"book", "reschedule", "status", "bookinglinks", "booking-hca", "consultants", "subscribers", "tasks", "webhooks"}
+)
+# Response headers whose values httpcore's DEBUG log may keep: none of them can carry a path or an id.
+_SAFE_HEADERS = frozenset(
+    {"content-type", "content-length", "date", "retry-after", "connection", "transfer-encoding", "server", "vary"}
+)
 
 
 def fingerprint(secret: str) -> str:
-    """A short, stable, non-reversible tag for ``secret`` (first 8 hex digits of its SHA-256)."""
+    """A short, stable, non-reversible tag for ``secret`` (first 8 hex digits of its SHA-256), for display only."""
     return hashlib.sha256(secret.encode()).hexdigest()[:8]
 
 
-def path_template(path: str) -> str:
-    """``path`` with every segment that could be an identifier replaced by ``{id}``.
+@lru_cache(maxsize=1)
+def _spec_routes() -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """The spec's path templates (split into segments) and every literal segment among them."""
+    from .generated.api import OPERATIONS  # lazily: the table is cheap, but import-time cost is not wanted here
 
-    Used where the route template is not known (the raw-request escape hatch): ``/v1/patients/123/merge`` becomes
-    ``/v1/patients/{id}/merge``. Only lower-case words without digits survive, so ids, NHS numbers and names
-    never reach a log line.
+    templates = tuple(sorted({tuple(path.split("/")) for _, _, _, path in OPERATIONS}))
+    literals = {s for template in templates for s in template if s and not s.startswith("{")}
+    return templates, frozenset(literals | _DOCUMENTED_LITERALS)
+
+
+def path_template(path: str) -> str:
+    """``path`` as a route template, for logs and error text where the generated code did not name one.
+
+    A path that fits one of the spec's templates becomes that template (``/v1/patients/943/merge`` ->
+    ``/v1/patients/{id}/merge``; the literal parts must match exactly). Any other path keeps only the segments that
+    are literal words of the spec's (or the documentation's) paths; every other segment, a surname or an NHS
+    number alike, becomes ``{id}``.
     """
-    segments = path.split("?", 1)[0].split("/")
-    return "/".join(s if not s or _LITERAL_SEGMENT.match(s) else "{id}" for s in segments)
+    segments = tuple(path.split("?", 1)[0].split("/"))
+    templates, literals = _spec_routes()
+    fits = [
+        template
+        for template in templates
+        if len(template) == len(segments)
+        and all(t == s or (t.startswith("{") and s) for t, s in zip(template, segments, strict=True))
+    ]
+    if fits:  # the most specific: /v1/invoicing/customers/default before /v1/invoicing/customers/{id}
+        return "/".join(max(fits, key=lambda template: sum(not t.startswith("{") for t in template)))
+    return "/".join(s if not s or s in literals else "{id}" for s in segments)
 
 
 class RedactHTTPXRequestLog(logging.Filter):
@@ -43,13 +77,53 @@ class RedactHTTPXRequestLog(logging.Filter):
         return True
 
 
+_HEADER_NAME = re.compile(rb"\(b'([!#$%&*+.^_`|~0-9A-Za-z-]+)', b")
+_HEADERS_LINE = re.compile(r"^(\S*headers\.complete\s+return_value=)(.*)$", re.DOTALL)
+
+
+class RedactHTTPCoreHeaderLog(logging.Filter):
+    """httpcore's DEBUG trace prints response headers (``receive_response_headers.complete return_value=(...)``),
+    so a ``Location: /v1/patients/<id>`` would reach the log. Header lines keep the status and header names; only
+    the values of a few harmless headers survive. httpcore's records do not name the host, so this applies to every
+    header line of the process once a HeroClient exists."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        matched = _HEADERS_LINE.match(message)
+        if matched is None:
+            return True
+        prefix, rest = matched.groups()
+        status = re.match(r"\(b'[^']*', (\d+), ", rest)
+        names = [name.decode() for name in _HEADER_NAME.findall(rest.encode(errors="replace"))]
+        shown = []
+        for name in names:
+            value = _header_value(rest, name) if name.lower() in _SAFE_HEADERS else None
+            shown.append(f"{name}: {value}" if value is not None else f"{name}: [redacted]")
+        head = f"status={status.group(1)} " if status else ""
+        record.msg = f"{prefix}{head}headers=[{', '.join(shown)}]" if names or status else f"{prefix}[redacted]"
+        record.args = ()
+        return True
+
+
+def _header_value(rest: str, name: str) -> str | None:
+    found = re.search(rf"\(b'{re.escape(name)}', b'([^'\\]*)'\)", rest)
+    return found.group(1) if found else None
+
+
 _httpx_filter = RedactHTTPXRequestLog()
+_httpcore_filter = RedactHTTPCoreHeaderLog()
+# Filters on a logger see only that logger's own records, not its children's: httpcore logs through these.
+HTTPCORE_LOGGERS = ("httpcore.http11", "httpcore.http2", "httpcore.connection", "httpcore.proxy", "httpcore.socks")
 
 
 def redact_httpx_logs_for(host: str) -> None:
-    """Make httpx's request log line for ``host`` show route templates instead of concrete URLs."""
+    """Make httpx's request log line for ``host`` show route templates, and httpcore's header lines hide values."""
     if host not in _httpx_filter.hosts:
         _httpx_filter.hosts.add(host)
         httpx_logger = logging.getLogger("httpx")
         if _httpx_filter not in httpx_logger.filters:
             httpx_logger.addFilter(_httpx_filter)
+        for name in HTTPCORE_LOGGERS:
+            core_logger = logging.getLogger(name)
+            if _httpcore_filter not in core_logger.filters:
+                core_logger.addFilter(_httpcore_filter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import math
 from typing import Any
 
 import httpx
@@ -38,7 +39,39 @@ def _credential(name: str, value: object) -> str:
         raise ValueError(f"{name} must not be empty or whitespace")
     if value != value.strip():
         raise ValueError(f"{name} has leading or trailing whitespace; pass it exactly as Hero issued it")
+    if not all("!" <= char <= "~" for char in value):
+        # A header value with CR, LF, NUL, a space or a non-ASCII character (a pasted zero-width space) would fail
+        # only at request time, with the value in the error's cause.
+        raise ValueError(f"{name} may hold only visible ASCII characters (no spaces, control or non-ASCII characters)")
     return value
+
+
+def _seconds(name: str, value: object) -> float:
+    """``value`` as a finite number of seconds > 0, or a ValueError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+def _timeout(value: object) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            if getattr(value, part) is not None:
+                _seconds(f"timeout.{part}", getattr(value, part))
+        return value
+    return httpx.Timeout(_seconds("timeout", value))
+
+
+def _base_url(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"base_url must be an http(s) URL string, got {type(value).__name__}")
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError):
+        url = None
+    if url is None or url.scheme not in ("https", "http") or not url.host or any(c.isspace() for c in value):
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {value!r}")
+    return value.rstrip("/")
 
 
 class HeroClient(Client):
@@ -51,6 +84,12 @@ class HeroClient(Client):
     Redis one, to share the budget across processes). ``transport=`` replaces the network transport (tests);
     ``httpx_args`` go to ``httpx.AsyncClient``, and connection settings among them (``limits``, ``verify``,
     ``http2``, ...) to the network transport.
+
+    Every argument is checked here, naming the parameter: ``timeout`` (finite seconds > 0, or an httpx.Timeout of
+    such), ``max_retries`` (a whole number >= 0), ``max_retry_after`` (the longest 429 pause, in seconds, that a
+    caller waits out rather than getting ``RateLimitError``), ``base_url`` (http(s) with a host), and credentials
+    (visible ASCII only). Once closed (``aclose`` or the end of ``async with``) the client raises
+    ``ClientClosedError`` rather than opening a new connection pool.
     """
 
     def __init__(
@@ -63,26 +102,35 @@ class HeroClient(Client):
         rate_limiter: RateLimiter | RateLimiterFactory | None = None,
         max_retries: int = 2,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retry_after: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
+        # Every argument is checked before anything shared (the key's limiter) is touched: a failed construction
+        # changes nothing.
         api_key = _credential("api_key", api_key)
         practice_group_id = _credential("practice_group_id", practice_group_id)
-        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
-            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        base_url = _base_url(base_url)
+        http_timeout = _timeout(timeout)
+        retry = RetryPolicy(max_retries=max_retries, max_retry_after=max_retry_after)
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise ValueError(f"rate_limit must be a RateLimit or None, got {type(rate_limit).__name__}")
         if rate_limiter is not None and rate_limit is not _DEFAULT_RATE_LIMIT:
             raise ValueError("pass either rate_limit or rate_limiter, not both")
-        if rate_limiter is None and rate_limit is not None:
-            rate_limiter = shared_limiter(api_key, rate_limit)
-        elif isinstance(rate_limiter, RateLimiterFactory):  # e.g. RedisRateLimiter: it counts under the key's hash
-            rate_limiter = rate_limiter.bind(api_key)
-
+        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter | RateLimiterFactory):
+            kind = type(rate_limiter).__name__
+            raise ValueError(f"rate_limiter must have acquire() and pause(), or bind(), got {kind}")
         # httpx ignores connection settings given to a client that has a transport, and ours always has one:
         # hand them to the network transport instead.
         httpx_args = dict(httpx_args or {})
         transport_args = {key: httpx_args.pop(key) for key in _TRANSPORT_ARGS if key in httpx_args}
         if transport is not None and transport_args:
             raise ValueError(f"pass {', '.join(transport_args)} to your own transport, not in httpx_args")
+
+        if rate_limiter is None and rate_limit is not None:
+            rate_limiter = shared_limiter(api_key, rate_limit)
+        elif isinstance(rate_limiter, RateLimiterFactory):  # e.g. RedisRateLimiter: it counts under the key's hash
+            rate_limiter = rate_limiter.bind(api_key)
         self.stats = ClientStats()
         self._key_fingerprint = fingerprint(api_key)
         self._practice_group_id = practice_group_id
@@ -90,13 +138,13 @@ class HeroClient(Client):
             inner=transport or httpx.AsyncHTTPTransport(**transport_args),
             auth_headers={"x-api-key": api_key, "x-practice-group-id": practice_group_id},
             limiter=rate_limiter,
-            retry=RetryPolicy(max_retries=max_retries),
+            retry=retry,
             stats=self.stats,
         )
         super().__init__(
-            base_url.rstrip("/"),
+            base_url,
             headers={"User-Agent": f"hero-health-client/{__version__}"},
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            timeout=http_timeout,
             httpx_args={**httpx_args, "transport": self._transport},
         )
         redact_httpx_logs_for(httpx.URL(self._base_url).host)

@@ -37,6 +37,10 @@ __all__ = [
 ]
 
 
+class ClientClosedError(HeroError):
+    """The HeroClient was used after ``aclose()`` (or after its ``async with`` block): make a new client."""
+
+
 class APIConnectionError(HeroError):
     """Hero could not be reached, or the connection failed mid-request."""
 

@@ -9,28 +9,52 @@ answers, no window of ``seconds`` as Hero sees it can hold more than ``requests`
 delay varies. Sustained throughput is ``requests`` per ``seconds + margin + round-trip time``, over 99% of the
 limit for a 60 s window.
 
+A request that got no answer (a read timeout, a dropped connection, a cancelled caller) may still reach Hero later,
+queued in a proxy, say: its releaser passes ``linger`` (HeroClient: the attempt's connect + write + read timeouts),
+and it counts until ``linger + seconds + margin`` after the failure. A request that Hero receives later than that is
+the remaining risk.
+
 Waiting callers are served first come, first served. The optional ``burst`` setting also spreads requests out with
 an ``aiolimiter.AsyncLimiter`` in front of the count, for callers that would rather not spend the whole budget at
 once.
+
+A 429 ``pause(seconds)`` holds every caller of the key for the whole Retry-After. ``acquire(max_wait=s)`` refuses at
+once, with ``KeyPausedError`` and the remaining pause, a caller that the pause would hold longer than ``s``, so
+nobody sleeps through a wait it did not ask for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import heapq
+import inspect
 import logging
+import math
 import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from functools import lru_cache
+from typing import Any, Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
 from ._redact import fingerprint
+from .errors import HeroError
 
 logger = logging.getLogger("hero_health_client")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -48,13 +72,13 @@ class RateLimit:
     burst: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.requests, int) or self.requests < 1:
+        if not _whole(self.requests) or self.requests < 1:
             raise ValueError(f"RateLimit.requests must be a whole number >= 1, got {self.requests!r}")
-        if not self.seconds > 0:
-            raise ValueError(f"RateLimit.seconds must be > 0, got {self.seconds!r}")
-        if self.margin is not None and not self.margin >= 0:
-            raise ValueError(f"RateLimit.margin must be >= 0 seconds or None, got {self.margin!r}")
-        if self.burst is not None and not (isinstance(self.burst, int) and 1 <= self.burst <= self.requests):
+        if not _finite(self.seconds) or not self.seconds > 0:
+            raise ValueError(f"RateLimit.seconds must be a finite number > 0, got {self.seconds!r}")
+        if self.margin is not None and not (_finite(self.margin) and self.margin >= 0):
+            raise ValueError(f"RateLimit.margin must be a finite number >= 0 or None, got {self.margin!r}")
+        if self.burst is not None and not (_whole(self.burst) and 1 <= self.burst <= self.requests):
             raise ValueError(f"RateLimit.burst must be a whole number from 1 to requests, got {self.burst!r}")
 
     @property
@@ -66,7 +90,11 @@ class RateLimit:
 
 @runtime_checkable
 class Permit(Protocol):
-    """Leave to send one request; release it once the answer (or the failure) is in."""
+    """Leave to send one request; release it once the answer (or the failure) is in.
+
+    ``release(linger=s)`` (optional in custom permits) says the request got no answer and may still reach Hero up
+    to ``s`` seconds from now: it keeps counting until a window after that.
+    """
 
     waited: float  # seconds the caller waited for it
 
@@ -75,7 +103,11 @@ class Permit(Protocol):
 
 @runtime_checkable
 class RateLimiter(Protocol):
-    """What HeroClient needs from a limiter; one limiter serves every client of one API key."""
+    """What HeroClient needs from a limiter; one limiter serves every client of one API key.
+
+    Limiters may also accept ``acquire(max_wait=s)``: a caller the key's 429 pause would hold longer than ``s``
+    seconds gets ``KeyPausedError`` at once instead. HeroClient passes it when the limiter's signature has it.
+    """
 
     async def acquire(self) -> Permit:
         """Wait until a request may be sent."""
@@ -95,9 +127,32 @@ class RateLimiterFactory(Protocol):
         ...
 
 
+class KeyPausedError(HeroError):
+    """The key is paused (Hero answered 429) for longer than this caller may wait; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"the API key is paused by a 429 for another {retry_after:.1f}s, beyond the caller's wait")
+
+
+@lru_cache(maxsize=256)
+def accepts_keyword(function: Callable[..., Any], name: str) -> bool:
+    """Whether ``function`` takes the keyword ``name``: the optional parts of the limiter protocol."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+# A waiter that is not at the head looks up this often whether the head's event loop died (closed with the task
+# still queued, which no exception handler ever sees); only then can nobody else pass it the turn.
+_DEAD_LOOP_CHECK = 1.0
 
 
 class _Waiter:
@@ -112,38 +167,53 @@ class _Waiter:
 
     def notify(self, future: asyncio.Future[None] | None) -> None:
         if future is not None:
-            # RuntimeError: that loop is closed; its task was cancelled and is leaving the queue.
+            # RuntimeError: that loop is closed; _skip_dead removes its waiter.
             with contextlib.suppress(RuntimeError):
                 self.loop.call_soon_threadsafe(_resolve, future)
 
 
-@dataclass
+@dataclass(eq=False)
 class _LocalPermit:
     limiter: SlidingWindowLimiter
     waited: float
+    loop: asyncio.AbstractEventLoop | None = None
     released: bool = False
 
-    async def release(self) -> None:
+    async def release(self, *, linger: float = 0.0) -> None:
+        self.release_now(linger=linger)
+
+    def release_now(self, *, linger: float = 0.0) -> None:
         if not self.released:
             self.released = True
-            self.limiter._finished()
+            self.limiter._finished(self, linger)
+
+    def cancel(self) -> None:
+        """Give the place back uncounted: the request was never sent."""
+        if not self.released:
+            self.released = True
+            self.limiter._finished(self, None)
 
 
 class SlidingWindowLimiter:
     """In-process limiter shared safely by threads and event loops (state under a thread lock, no loop binding).
 
     Only the waiter at the head of the queue watches the clock; the others wait for their turn, so a thousand
-    waiting callers cost no more than one. A caller cancelled while waiting leaves the queue without a trace.
+    waiting callers cost no more than one. A caller cancelled while waiting leaves the queue without a trace. A
+    waiter (or a granted permit) whose event loop was closed under it is skipped (counted as answered), so a dead
+    loop cannot stall the other loops of the process.
     """
 
     def __init__(self, rate_limit: RateLimit) -> None:
+        if not isinstance(rate_limit, RateLimit):
+            raise TypeError(f"rate_limit must be a RateLimit, got {type(rate_limit).__name__}")
         self.rate_limit = rate_limit
         self._limit = rate_limit.requests
         self._window = rate_limit.window
         self._lock = threading.Lock()
-        self._in_flight = 0
-        self._finished_at: deque[float] = deque()  # answer times still inside the window, oldest first
-        self._paused_until = 0.0
+        self._in_flight: set[_LocalPermit] = set()
+        self._finished_at: list[float] = []  # heap of times at which answered requests stop counting
+        self._paused_until = 0.0  # a 429 pause: callers that may not wait this long are refused
+        self._held_until = 0.0  # a hold (the Redis limiter's first window of an outage): everyone waits
         self._queue: deque[_Waiter] = deque()
         self._smoothers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncLimiter] = (
             weakref.WeakKeyDictionary()
@@ -152,29 +222,61 @@ class SlidingWindowLimiter:
     def _delay(self, now: float) -> float | None:
         """0 if a request may start now, else seconds until one may; None if only an answer can free a place."""
         finished = self._finished_at
-        while finished and finished[0] + self._window <= now:
-            finished.popleft()
-        if self._paused_until > now:
-            return self._paused_until - now
-        if self._in_flight + len(finished) < self._limit:
+        while finished and finished[0] <= now:
+            heapq.heappop(finished)
+        if max(self._paused_until, self._held_until) > now:
+            return max(self._paused_until, self._held_until) - now
+        if len(self._in_flight) + len(finished) >= self._limit:
+            self._forget_dead_permits(now)
+        if len(self._in_flight) + len(finished) < self._limit:
             return 0.0
-        return finished[0] + self._window - now if finished else None
+        return finished[0] - now if finished else None
+
+    def _forget_dead_permits(self, now: float) -> None:
+        """Under the lock: a permit whose loop was closed will never be released; count it as answered now."""
+        for permit in [p for p in self._in_flight if p.loop is not None and p.loop.is_closed()]:
+            permit.released = True
+            self._in_flight.discard(permit)
+            heapq.heappush(self._finished_at, now + self._window)
+
+    def _skip_dead(self) -> None:
+        """Under the lock: drop waiters at the head whose event loop is closed (nobody will ever run them)."""
+        queue = self._queue
+        while queue and queue[0].loop.is_closed():
+            queue.popleft()
+            if queue:
+                queue[0].notify(queue[0].turn)
 
     def _wake_head(self) -> None:
         """Under the lock: make the head of the queue look at the clock again."""
+        self._skip_dead()
         if self._queue:
             self._queue[0].notify(self._queue[0].wake)
 
     def _pass_turn(self) -> None:
         """Under the lock, once the head has left: the next waiter becomes the head."""
+        self._skip_dead()
         if self._queue:
             self._queue[0].notify(self._queue[0].turn)
 
-    def _finished(self) -> None:
+    def _finished(self, permit: _LocalPermit, linger: float | None) -> None:
         with self._lock:
-            self._in_flight -= 1
-            self._finished_at.append(time.monotonic())
+            if permit in self._in_flight:
+                self._in_flight.discard(permit)
+                if linger is not None:  # None: never sent, nothing to count
+                    heapq.heappush(self._finished_at, time.monotonic() + max(0.0, linger) + self._window)
             self._wake_head()  # it may have been waiting for exactly this
+
+    def _grant(self, started: float, loop: asyncio.AbstractEventLoop | None) -> _LocalPermit:
+        """Under the lock: count a request as in flight from now."""
+        permit = _LocalPermit(self, waited=time.monotonic() - started, loop=loop)
+        self._in_flight.add(permit)
+        return permit
+
+    def record(self, loop: asyncio.AbstractEventLoop | None = None) -> _LocalPermit:
+        """Count a request granted elsewhere (the Redis limiter mirrors its grants here), without waiting."""
+        with self._lock:
+            return self._grant(time.monotonic(), loop)
 
     def _smoother(self) -> AsyncLimiter | None:
         burst = self.rate_limit.burst
@@ -188,27 +290,45 @@ class SlidingWindowLimiter:
                 self._smoothers[loop] = smoother
             return smoother
 
-    async def acquire(self) -> Permit:
+    def _check_pause(self, max_wait: float | None) -> None:
+        """Under the lock: refuse at once a caller that the current pause would hold beyond ``max_wait``."""
+        if max_wait is not None:
+            remaining = self._paused_until - time.monotonic()
+            if remaining > max_wait:
+                raise KeyPausedError(remaining)
+
+    async def acquire(self, *, max_wait: float | None = None) -> Permit:
         started = time.monotonic()
+        with self._lock:
+            self._check_pause(max_wait)
         smoother = self._smoother()
         if smoother is not None:
             await smoother.acquire()
         loop = asyncio.get_running_loop()
         me = _Waiter(loop)
         with self._lock:
+            self._skip_dead()
             self._queue.append(me)
             if self._queue[0] is me:
                 _resolve(me.turn)
         try:
-            await me.turn
+            while not me.turn.done():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(_DEAD_LOOP_CHECK):
+                        await asyncio.shield(me.turn)
+                if not me.turn.done():
+                    with self._lock:
+                        self._skip_dead()
+                        if self._queue and self._queue[0] is me:
+                            _resolve(me.turn)
             while True:
                 with self._lock:
+                    self._check_pause(max_wait)
                     delay = self._delay(time.monotonic())
                     if delay == 0.0:
-                        self._in_flight += 1
                         self._queue.popleft()
                         self._pass_turn()
-                        return _LocalPermit(self, waited=time.monotonic() - started)
+                        return self._grant(started, loop)
                     me.wake = loop.create_future()
                 timer = loop.call_later(delay, _resolve, me.wake) if delay is not None else None
                 try:
@@ -218,18 +338,28 @@ class SlidingWindowLimiter:
                         timer.cancel()
         except BaseException:
             with self._lock:
-                was_head = self._queue[0] is me
-                self._queue.remove(me)
-                if was_head:
-                    self._pass_turn()
+                if me in self._queue:
+                    was_head = self._queue[0] is me
+                    self._queue.remove(me)
+                    if was_head:
+                        self._pass_turn()
             raise
 
     async def pause(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + max(0.0, seconds))
+            self._wake_head()  # a head already waiting must now see the pause, and may have to refuse it
+
+    def hold(self, seconds: float) -> None:
+        """Grant nothing for ``seconds``, without refusing anyone: a wait that is part of the limit, not a 429."""
+        with self._lock:
+            self._held_until = max(self._held_until, time.monotonic() + max(0.0, seconds))
+            self._wake_head()
 
     def reconfigure(self, rate_limit: RateLimit) -> None:
         """Apply a new limit; requests in flight and answered ones keep counting."""
+        if not isinstance(rate_limit, RateLimit):
+            raise TypeError(f"rate_limit must be a RateLimit, got {type(rate_limit).__name__}")
         with self._lock:
             self.rate_limit = rate_limit
             self._limit = rate_limit.requests
@@ -242,29 +372,32 @@ class SlidingWindowLimiter:
         return f"<SlidingWindowLimiter {limit.requests}/{limit.seconds}s window={self._window}s>"
 
 
-_shared: dict[str, SlidingWindowLimiter] = {}
+_shared: dict[str, SlidingWindowLimiter] = {}  # by the full SHA-256 of the key: a short tag could collide
 _shared_lock = threading.Lock()
 
 
+class RateLimitConflictError(ValueError):
+    """A second RateLimit for an API key that already has a limiter in this process with another one."""
+
+
 def shared_limiter(api_key: str, rate_limit: RateLimit) -> SlidingWindowLimiter:
-    """The one in-process limiter for ``api_key`` (keyed by its fingerprint, never the key itself).
+    """The one in-process limiter for ``api_key`` (keyed by its SHA-256, never the key itself).
 
     Every HeroClient of the process that uses the key gets the same limiter, whichever event loop it runs on, and
     it outlives them: a client made a moment after another one closed still sees its requests. Asking for the key
-    with a different RateLimit switches the key's one budget to the new setting (with a warning), rather than
-    opening a second budget that would overrun Hero's.
+    with a different RateLimit raises ``RateLimitConflictError`` and changes nothing: another library in the
+    process must not be able to change (or double) your budget. ``limiter.reconfigure(...)`` changes it on purpose.
     """
-    key = fingerprint(api_key)
+    if not isinstance(rate_limit, RateLimit):
+        raise TypeError(f"rate_limit must be a RateLimit or None, got {type(rate_limit).__name__}")
+    key = hashlib.sha256(api_key.encode()).hexdigest()
     with _shared_lock:
         limiter = _shared.get(key)
         if limiter is None:
             limiter = _shared[key] = SlidingWindowLimiter(rate_limit)
         elif limiter.rate_limit != rate_limit:
-            logger.warning(
-                "API key …%s: rate limit changed from %s to %s for every client of the key",
-                key,
-                limiter.rate_limit,
-                rate_limit,
+            raise RateLimitConflictError(
+                f"rate_limit: API key …{fingerprint(api_key)} already has a limiter in this process with "
+                f"{limiter.rate_limit}; every client of one key must pass the same RateLimit (got {rate_limit})"
             )
-            limiter.reconfigure(rate_limit)
         return limiter

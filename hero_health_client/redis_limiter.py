@@ -13,17 +13,20 @@ Same counting rule: a request counts from its grant until ``seconds + margin`` a
 made only while fewer than ``requests`` requests are counted. Hero sees a request after its grant and before its
 answer, so any window of ``seconds`` meets only requests that were counted together at the latest grant among them.
 
-How: two sorted sets per key, scored by the time an entry stops counting, and two Lua scripts that Redis runs
-atomically, so there is no read-modify-write race between processes. All times are Redis's own (``TIME`` inside the
-scripts), so hosts with skewed clocks agree. The acquire script drops expired entries, grants (adds an in-flight
-entry) if fewer than ``requests`` remain, and otherwise answers how long until the earliest entry expires: the
-earliest a place can free. The release script moves the entry to the finished set, counting until ``window`` later.
-In each event loop one waiting caller at a time asks Redis, sleeping out that answer (capped at ``max_sleep``, with a
-few ms of jitter) while the others queue behind it in order, so Redis sees a few calls per freed place per process,
-however many callers wait. A 429 ``pause`` sets a key with an expiry that the acquire script honours everywhere.
+How: sorted sets per key, scored by the time an entry stops counting, and Lua scripts that Redis runs atomically, so
+there is no read-modify-write race between processes. All times are Redis's own (``TIME`` inside the scripts), so
+hosts with skewed clocks agree. The acquire script drops expired entries, grants (adds an in-flight entry) if fewer
+than ``requests`` remain, and otherwise answers how long until the earliest entry expires: the earliest a place can
+free. The release script moves the entry to the finished set, counting until ``window`` later (plus ``linger`` for
+a request that got no answer and may still reach Hero). In each event loop one waiting caller at a time asks Redis,
+sleeping out that answer (capped at ``max_sleep``, with a few ms of jitter) while the others queue behind it in
+order, so Redis sees a few calls per freed place per process, however many callers wait. A 429 ``pause`` sets a key
+with an expiry that the acquire script honours everywhere; ``acquire(max_wait=s)`` refuses at once
+(``KeyPausedError``) a caller that the pause would hold longer than ``s``.
 
-Keys: ``{prefix}:{<sha256 of the API key>}:inflight|done|pause``; the key itself never reaches Redis. The hash tag
-keeps one key's sets in one Redis Cluster slot, as scripts there require. Every key expires on its own once unused.
+Keys: ``{prefix}:{<sha256 of the API key>}:inflight|done|pause|epoch|void``; the key itself never reaches Redis. The
+hash tag keeps one key's sets in one Redis Cluster slot, as scripts there require. Every key expires on its own once
+unused.
 
 Limits and failure modes:
 
@@ -32,12 +35,32 @@ Limits and failure modes:
   the answer may take longer). Keep ``lease`` above the client's connect + write + pool timeouts (default 120 s).
 - Redis's clock must not step backwards by more than ``margin`` (NTP slewing is fine; a manual step is not).
 - Every limiter sharing a key must use the same ``requests``/``seconds``; the Redis state does not record them.
+- A call that times out (a slow or stopped Redis) may still run once Redis resumes. The caller then voids its token
+  (the ``void`` set, retried in the background until Redis hears it, for at most ``lease``): a late acquire of a
+  voided token grants nothing, and an entry it already made is removed. A timed-out acquire leaves no place behind.
+- Redis losing its state (a restart without persistence, ``FLUSHALL``, a failover to an empty replica): the
+  ``epoch`` key names the state. A process that saw another epoch within ``lease + window`` knows the count is
+  gone and pauses the key until a window after the new state began, so the requests Redis forgot have all left
+  the window before anything more is granted. Only a process that never saw the old state (started after the
+  loss) can grant before that pause is set; with ``appendonly yes`` (or RDB snapshots taken more often than the
+  window) and ``maxmemory-policy noeviction`` or ``volatile-*`` nothing is lost in the first place.
 - Redis unreachable (or failing) at ``acquire``: ``on_unavailable="raise"`` raises ``RateLimiterUnavailableError``
-  and sends nothing; ``"local"`` warns once and falls back to an in-process ``SlidingWindowLimiter`` of
-  ``local_requests`` (default ``requests``) for ``seconds``, trying Redis again every few seconds. While local,
-  each process has its own budget (N processes may send N times ``local_requests``), and for one window after
-  Redis returns the requests made locally are not in Redis's count: the guarantee holds only when Redis is up.
-- A failed ``release`` is logged, never raised (the answer is already in): the entry ends with its lease.
+  and sends nothing. ``"local"`` warns once and falls back to an in-process limit of ``local_requests`` per window
+  (set it to ``requests`` divided by the number of processes: the default, ``requests``, suits one process). The
+  fallback keeps the guarantee through the outage and the return:
+
+  * it counts this process's Redis grants too, and grants nothing for the first window of an outage (other
+    processes may have spent that window just before Redis failed);
+  * it asks Redis again every ``_RECHECK`` (5 s); callers queued on the fallback go back to Redis then too;
+  * back on Redis, it first adds its local grants to Redis's count, and for a window plus the recheck interval
+    and ``redis_timeout`` each grant needs both a Redis place and a local one, so processes still on their local
+    budgets and those back on Redis cannot together exceed ``requests`` (a Redis grant asked for before this
+    process noticed the outage or the return is given back and asked for again).
+
+  What remains: a process that never noticed the outage (it sent nothing during it) spends Redis's budget while
+  others still spend their local ones, so one window may hold up to ``(N - 1) * local_requests`` extra requests.
+- A failed ``release`` is logged, never raised (the answer is already in), and retried in the background until
+  Redis hears it or the entry's lease has passed.
 - A failed ``pause`` is logged, never raised: this process pauses anyway; the retry's ``acquire`` meets the outage.
 """
 
@@ -55,11 +78,12 @@ import warnings
 import weakref
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 try:
     import redis.asyncio as aioredis
+    from redis.asyncio.connection import parse_url
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
     from redis.commands.core import AsyncScript
@@ -71,7 +95,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._redact import fingerprint
 from .errors import HeroError
-from .limits import Permit, RateLimit, RateLimiterFactory, SlidingWindowLimiter
+from .limits import KeyPausedError, Permit, RateLimit, RateLimiterFactory, SlidingWindowLimiter, _LocalPermit
 
 __all__ = ["RateLimiterUnavailableError", "RedisKeyLimiter", "RedisRateLimiter", "RedisUnavailableWarning"]
 
@@ -82,22 +106,43 @@ OnUnavailable = Literal["raise", "local"]
 _JITTER = 0.003  # seconds: spreads the processes' waiting callers so a freed place goes to a random one
 _RECHECK = 5.0  # seconds between attempts to return to Redis while falling back to the local limiter
 _UNAVAILABLE: tuple[type[Exception], ...] = (RedisError, OSError, asyncio.TimeoutError)
+_NOT_GRANTED, _PAUSED, _VOID, _STATE_LOST = 0, 1, 2, 3  # why the acquire script did not grant
+_ASK_AGAIN = object()
 
 # Times are integer microseconds of Redis's clock; '%.0f' keeps them exact (Lua's own tostring keeps 14 digits).
+# KEYS: inflight, done, pause, epoch, void. ARGV: limit, window, lease, token, inflight TTL (ms), the epoch this
+# caller last saw ('' if none), a new epoch id, epoch TTL (ms). Answers {granted, wait in us, why, epoch}.
 _ACQUIRE = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local paused = redis.call('PTTL', KEYS[3])
-if paused > 0 then return {0, paused * 1000} end
 local stamp = string.format('%.0f', now)
+local window = tonumber(ARGV[2])
+-- The epoch names this state. A caller that saw another epoch recently knows Redis lost the state (a restart
+-- without persistence, a flush, a failover to an empty replica): hold everyone until a window after it began.
+local epoch = redis.call('GET', KEYS[4])
+if not epoch then epoch = ARGV[7] .. ':' .. stamp end
+redis.call('SET', KEYS[4], epoch, 'PX', ARGV[8])
+if ARGV[6] ~= '' and ARGV[6] ~= epoch then
+  local began = tonumber(string.match(epoch, ':(%d+)$')) or now
+  local hold = math.ceil((began + window - now) / 1000)
+  if hold > 0 and redis.call('PTTL', KEYS[3]) < hold then redis.call('SET', KEYS[3], 'lost', 'PX', hold) end
+end
+local paused = redis.call('PTTL', KEYS[3])
+if paused > 0 then
+  local why = 1
+  if redis.call('GET', KEYS[3]) == 'lost' then why = 3 end
+  return {0, paused * 1000, why, epoch}
+end
+-- A token whose caller gave up (timed out, cancelled) was voided: a late run of its acquire must not grant.
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', stamp)
+if redis.call('ZSCORE', KEYS[5], ARGV[4]) then return {0, 0, 2, epoch} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', stamp)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', stamp)
-local window = tonumber(ARGV[2])
 if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[3]) + window), ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
-  return {1, 0}
+  return {1, 0, 0, epoch}
 end
 -- Full. A place frees when the earliest entry expires; an in-flight one no sooner than a window after its answer.
 local free_at = now + window
@@ -105,20 +150,40 @@ for _, key in ipairs({KEYS[1], KEYS[2]}) do
   local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   if first[2] then free_at = math.min(free_at, tonumber(first[2])) end
 end
-return {0, math.ceil(free_at - now)}
+return {0, math.ceil(free_at - now), 0, epoch}
 """
 
-# ARGV[4] is '1' when the request was sent (it counts a window from now) and '0' when it never left.
+# KEYS: inflight, done, epoch, void. ARGV: token, how long it counts from now (us), done TTL (ms), '1' when the
+# request was sent (it counts from now) or '0' when its caller gave up (void the token), void span (us), void TTL
+# (ms), epoch TTL (ms). TTLs are only ever lengthened: entries of one set may count for different spans.
 _RELEASE = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[4] == '1' then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  redis.call('ZADD', KEYS[2], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
-end
+local key, score, ttl = KEYS[2], now + tonumber(ARGV[2]), tonumber(ARGV[3])
+if ARGV[4] ~= '1' then key, score, ttl = KEYS[4], now + tonumber(ARGV[5]), tonumber(ARGV[6]) end
+redis.call('ZADD', key, string.format('%.0f', score), ARGV[1])
+if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
 return removed
+"""
+
+# Back from an outage: add this process's local grants to the count. KEYS: inflight, done. ARGV: their TTLs (ms),
+# then (token, 'i' for in flight or 'd' for answered, how long it counts from now in us) for each.
+_SYNC = """
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 3, #ARGV, 3 do
+  local key = KEYS[2]
+  if ARGV[i + 1] == 'i' then key = KEYS[1] end
+  redis.call('ZADD', key, string.format('%.0f', now + tonumber(ARGV[i + 2])), ARGV[i])
+end
+for i, key in ipairs(KEYS) do
+  if redis.call('PTTL', key) < tonumber(ARGV[i]) then redis.call('PEXPIRE', key, ARGV[i]) end
+end
+return 1
 """
 
 # Only ever lengthens a pause.
@@ -156,6 +221,35 @@ def redact_url(url: str) -> str:
     return safe
 
 
+def _check_url(url: object) -> str:
+    """``url`` if redis-py can connect with it; a ValueError naming the parameter (never the password) if not."""
+    if not isinstance(url, str):
+        raise ValueError(f"url must be a Redis URL string, got {type(url).__name__}")
+    safe = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("scheme")
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ValueError("host")
+        if parts.scheme == "unix" and not parts.path:
+            raise ValueError("path")
+        _ = parts.port  # raises for a port that is not a number in range
+        parse_url(url)
+    except ValueError:
+        raise ValueError(
+            f"url must be a Redis URL (redis://[[user]:password@]host[:port][/db], rediss://... or "
+            f"unix:///path), got {safe}"
+        ) from None
+    return url
+
+
+def _positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
+
+
 @dataclass
 class _Connection:
     """A Redis client and its scripts; redis.asyncio connections belong to one event loop, so one per loop."""
@@ -164,20 +258,51 @@ class _Connection:
     acquire: AsyncScript
     release: AsyncScript
     pause: AsyncScript
+    sync: AsyncScript
 
 
-@dataclass
+@dataclass(eq=False)
 class _RedisPermit:
+    """A place granted by Redis; ``mirror`` counts it in the process's fallback limiter too (``"local"`` mode)."""
+
     limiter: RedisKeyLimiter
     token: str
     waited: float
+    mirror: _LocalPermit | None = None
     released: bool = False
 
-    async def release(self) -> None:
+    async def release(self, *, linger: float = 0.0) -> None:
         if not self.released:
             self.released = True
+            if self.mirror is not None:
+                self.mirror.release_now(linger=linger)
             # Shielded: a caller cancelled now must not leave the entry holding a place until its lease ends.
-            await asyncio.shield(self.limiter._owner._in_background(self.limiter._release(self.token, sent=True)))
+            task = self.limiter._release_in_background(self.token, sent=True, linger=linger)
+            await asyncio.shield(task)
+
+
+@dataclass(eq=False)
+class _FallbackPermit:
+    """A place granted by the in-process fallback while Redis was down; Redis hears of it once it is back."""
+
+    limiter: RedisKeyLimiter
+    local: _LocalPermit
+    token: str
+    waited: float
+    counts_until: float | None = None  # monotonic time it stops counting, once released
+    uploaded: bool = False  # Redis holds it as in flight: its release must reach Redis
+    released: bool = False
+
+    async def release(self, *, linger: float = 0.0) -> None:
+        if self.released:
+            return
+        self.released = True
+        self.local.release_now(linger=linger)
+        with self.limiter._lock:
+            self.counts_until = time.monotonic() + max(0.0, linger) + self.limiter._window
+            uploaded = self.uploaded
+        if uploaded:
+            await asyncio.shield(self.limiter._release_in_background(self.token, sent=True, linger=linger))
 
 
 class RedisRateLimiter:
@@ -201,10 +326,16 @@ class RedisRateLimiter:
         redis_timeout: float = 2.0,
         max_sleep: float = 5.0,
     ) -> None:
+        # Everything is checked here, naming the parameter: a mistake must not wait for the first request.
+        url = _check_url(url)
         if on_unavailable not in ("raise", "local"):
             raise ValueError(f"on_unavailable must be 'raise' or 'local', got {on_unavailable!r}")
-        if not lease > 0 or not redis_timeout > 0 or not max_sleep > 0:
-            raise ValueError("lease, redis_timeout and max_sleep must be > 0 seconds")
+        lease, redis_timeout, max_sleep = (
+            _positive(name, value)
+            for name, value in (("lease", lease), ("redis_timeout", redis_timeout), ("max_sleep", max_sleep))
+        )
+        if not isinstance(prefix, str) or not prefix:
+            raise ValueError("prefix must be a non-empty string")
         self.rate_limit = RateLimit(requests, seconds, margin)  # validates the numbers
         self.local_rate_limit = RateLimit(requests if local_requests is None else local_requests, seconds, margin)
         self.on_unavailable: OnUnavailable = on_unavailable
@@ -253,6 +384,7 @@ class RedisRateLimiter:
                     client.register_script(_ACQUIRE),
                     client.register_script(_RELEASE),
                     client.register_script(_PAUSE),
+                    client.register_script(_SYNC),
                 )
                 self._connections[loop] = connection
             return connection
@@ -306,8 +438,14 @@ class RedisRateLimiter:
     async def aclose(self) -> None:
         """Close the connection pools (the running loop's now; other running loops' in their own loop)."""
         current = asyncio.get_running_loop()
-        # Let this loop's take-backs of cancelled grants finish first: they need the connection.
-        await asyncio.gather(*(t for t in list(self._background) if t.get_loop() is current), return_exceptions=True)
+        # Let this loop's releases and take-backs finish first: they need the connection. A Redis that answers gets
+        # one redis_timeout for them, a Redis known to be down none; what is left ends with its lease in Redis.
+        mine = [t for t in list(self._background) if t.get_loop() is current]
+        if mine:
+            _, late = await asyncio.wait(mine, timeout=0 if self._down else self._redis_timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         with self._lock:
             connections = list(self._connections.items())
             self._connections.clear()
@@ -338,13 +476,21 @@ class RedisKeyLimiter:
         self._owner = owner
         self._fingerprint = key_fingerprint
         base = f"{owner.prefix}:{{{digest}}}"
-        self._keys = [f"{base}:inflight", f"{base}:done", f"{base}:pause"]
-        window = owner.rate_limit.window
+        self._keys = [f"{base}:inflight", f"{base}:done", f"{base}:pause", f"{base}:epoch", f"{base}:void"]
+        self._window = window = owner.rate_limit.window
         self._window_us = math.ceil(window * 1e6)
         self._lease_us = math.ceil(owner.lease * 1e6)
         self._inflight_ttl_ms = math.ceil((owner.lease + window) * 1000) + 1000
         self._done_ttl_ms = math.ceil(window * 1000) + 1000
+        # Nothing this key counted outlives lease + window; an epoch idle that long has nothing left to forget.
+        self._epoch_ttl_ms = self._inflight_ttl_ms + 1000
+        self._epoch = ""  # the state this process last saw, and when it asked (an epoch is forgotten before Redis's)
+        self._epoch_asked = -math.inf
         self._local = SlidingWindowLimiter(owner.local_rate_limit)
+        self._mirror = owner.on_unavailable == "local"  # count Redis grants locally too, for the fallback
+        self._in_outage = False
+        self._recover_until = 0.0
+        self._unsynced: list[_FallbackPermit] = []
         self._lock = threading.Lock()
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -357,46 +503,186 @@ class RedisKeyLimiter:
                 queue = self._queues[loop] = asyncio.Lock()
             return queue
 
-    async def acquire(self) -> Permit:
+    async def acquire(self, *, max_wait: float | None = None) -> Permit:
+        """Wait for a place; ``max_wait``: refuse at once (``KeyPausedError``) if a 429 pause is longer."""
         started = time.monotonic()
-        owner = self._owner
-        if not owner._use_local():
-            async with self._queue():
-                while not owner._use_local():
-                    token = uuid.uuid4().hex
-                    try:
-                        granted, wait_us = await owner._call(
-                            "acquire",
-                            self._keys,
-                            [owner.rate_limit.requests, self._window_us, self._lease_us, token, self._inflight_ttl_ms],
-                        )
-                    except asyncio.CancelledError:
-                        # The script may have run: take the entry back so it does not hold a place for its lease.
-                        owner._in_background(self._release(token, sent=False))
-                        raise
-                    except _UNAVAILABLE as exc:
-                        message = owner._failed(exc, "acquire")
-                        if owner.on_unavailable == "raise":
-                            raise RateLimiterUnavailableError(
-                                f"{message}; not sending (pass on_unavailable='local' to fall back to a "
-                                "per-process limit)"
-                            ) from None
-                        break
-                    if granted:
-                        return _RedisPermit(self, token, waited=time.monotonic() - started)
-                    await asyncio.sleep(min(int(wait_us) / 1e6, owner.max_sleep) + random.uniform(0, _JITTER))
-        permit = await self._local.acquire()
-        permit.waited = time.monotonic() - started
+        while True:
+            permit: Permit | None
+            if self._owner._use_local():
+                permit = await self._acquire_local(max_wait)
+            else:
+                permit = await self._acquire_shared(max_wait)
+            if permit is not None:
+                permit.waited = time.monotonic() - started
+                return permit
+
+    async def _acquire_local(self, max_wait: float | None) -> Permit | None:
+        """During an outage: a place from the in-process fallback, or None when it is time to ask Redis again."""
+        if not self._in_outage:
+            self._in_outage = True
+            # Other processes may have spent this window's budget just before Redis failed: grant nothing locally
+            # until it has passed.
+            self._local.hold(self._window)
+        remaining = self._owner._down_until - time.monotonic()
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)):
+                local = cast("_LocalPermit", await self._local.acquire(max_wait=max_wait))
+        except TimeoutError:
+            return None
+        return self._fallback(local)
+
+    def _fallback(self, local: _LocalPermit) -> _FallbackPermit:
+        permit = _FallbackPermit(self, local, uuid.uuid4().hex, waited=local.waited)
+        now = time.monotonic()
+        with self._lock:
+            # Places that stopped counting need not reach Redis: keep a long outage's list to one window's worth.
+            if self._unsynced and (self._unsynced[0].counts_until or math.inf) <= now:
+                self._unsynced = [p for p in self._unsynced if (p.counts_until or math.inf) > now]
+            self._unsynced.append(permit)
         return permit
 
-    async def _release(self, token: str, *, sent: bool) -> None:
-        owner = self._owner
+    async def _acquire_shared(self, max_wait: float | None) -> Permit | None:
+        """A place from Redis (and, for a while after an outage, from the fallback too); None if Redis failed and
+        the fallback should serve."""
+        local: _LocalPermit | None = None
+        if self._mirror and time.monotonic() < self._recover_until:
+            # Back from an outage: other processes may still be granting on their own budgets, unknown to Redis.
+            # Until they must have returned too, this process spends no more than its local share either.
+            local = cast("_LocalPermit", await self._local.acquire(max_wait=max_wait))
         try:
-            await owner._call(
-                "release", self._keys[:2], [token, self._window_us, self._done_ttl_ms, "1" if sent else "0"]
-            )
+            granted = await self._ask_redis(max_wait, local)
+        except BaseException:
+            if local is not None:
+                local.cancel()
+            raise
+        if granted is _ASK_AGAIN:
+            return None
+        if granted is None and local is not None:
+            return self._fallback(local)  # Redis failed again: the local place stands, and is uploaded later
+        return cast("Permit | None", granted)
+
+    async def _ask_redis(self, max_wait: float | None, local: _LocalPermit | None) -> Permit | object | None:
+        """Redis's grant; None if Redis failed; ``_ASK_AGAIN`` if this process fell back to its local limit while the
+        call was under way (its grant did not account for the local places, so it is given back)."""
+        owner = self._owner
+        async with self._queue():
+            while not owner._use_local():
+                if self._unsynced and not await self._sync():
+                    return None
+                token = uuid.uuid4().hex
+                asked = time.monotonic()
+                known = self._epoch if asked - self._epoch_asked < self._epoch_ttl_ms / 1000 - 1.0 else ""
+                args: list[str | int] = [
+                    owner.rate_limit.requests,
+                    self._window_us,
+                    self._lease_us,
+                    token,
+                    self._inflight_ttl_ms,
+                    known,
+                    uuid.uuid4().hex,
+                    self._epoch_ttl_ms,
+                ]
+                try:
+                    granted, wait_us, why, epoch = await owner._call("acquire", self._keys, args)
+                except asyncio.CancelledError:
+                    self._take_back(token)  # the script may have run, or may still run: leave no grant behind
+                    raise
+                except _UNAVAILABLE as exc:
+                    self._take_back(token)  # a slow Redis may still run it later
+                    message = owner._failed(exc, "acquire")
+                    if owner.on_unavailable == "raise":
+                        raise RateLimiterUnavailableError(
+                            f"{message}; not sending (pass on_unavailable='local' to fall back to a per-process limit)"
+                        ) from None
+                    return None
+                was_out = self._in_outage
+                self._saw_redis(epoch.decode() if isinstance(epoch, bytes) else str(epoch), asked)
+                if granted and local is None and self._mirror and (was_out or time.monotonic() < self._recover_until):
+                    # Asked before this process knew of the outage (or of its return): the grant must also fit the
+                    # local share, so give it back and ask again the recovering way.
+                    self._take_back(token)
+                    return _ASK_AGAIN
+                if granted:
+                    mirror = local if local is not None else self._local.record() if self._mirror else None
+                    return _RedisPermit(self, token, waited=0.0, mirror=mirror)
+                wait = int(wait_us) / 1e6
+                if int(why) == _PAUSED and max_wait is not None and wait > max_wait:
+                    raise KeyPausedError(wait)
+                if int(why) != _VOID:
+                    await asyncio.sleep(min(wait, owner.max_sleep) + random.uniform(0, _JITTER))
+        return None
+
+    def _saw_redis(self, epoch: str, asked: float) -> None:
+        self._epoch, self._epoch_asked = epoch, asked
+        if self._in_outage:
+            self._in_outage = False
+            if self._mirror:
+                self._recover_until = time.monotonic() + self._window + _RECHECK + self._owner._redis_timeout
+
+    async def _sync(self) -> bool:
+        """Back from an outage: tell Redis of the places granted locally, before granting any from Redis."""
+        now = time.monotonic()
+        with self._lock:
+            batch = list(self._unsynced)
+            in_flight = [p for p in batch if p.counts_until is None]
+        args: list[str | int] = [self._inflight_ttl_ms, self._done_ttl_ms]
+        longest = 0.0
+        for permit in batch:
+            if permit.counts_until is None:
+                args += [permit.token, "i", self._lease_us + self._window_us]
+            elif permit.counts_until > now:
+                longest = max(longest, permit.counts_until - now)
+                args += [permit.token, "d", math.ceil((permit.counts_until - now) * 1e6)]
+        args[1] = max(self._done_ttl_ms, math.ceil(longest * 1000) + 1000)
+        try:
+            if len(args) > 2:
+                await self._owner._call("sync", self._keys[:2], args)
         except _UNAVAILABLE as exc:
-            owner._failed(exc, "release")
+            self._owner._failed(exc, "sync")
+            return False
+        with self._lock:
+            for permit in in_flight:
+                permit.uploaded = True
+            finished_meanwhile = [p for p in in_flight if p.counts_until is not None]
+            self._unsynced = [p for p in self._unsynced if p not in batch]
+        for permit in finished_meanwhile:  # released while the upload was under way: Redis must hear of it
+            linger = (permit.counts_until or 0.0) - time.monotonic() - self._window
+            self._release_in_background(permit.token, sent=True, linger=max(0.0, linger))
+        return True
+
+    def _take_back(self, token: str) -> None:
+        self._release_in_background(token, sent=False, linger=0.0)
+
+    def _release_in_background(self, token: str, *, sent: bool, linger: float) -> asyncio.Task[None]:
+        return self._owner._in_background(self._release(token, sent=sent, linger=linger))
+
+    async def _release(self, token: str, *, sent: bool, linger: float) -> None:
+        """Tell Redis the request is answered (``sent``) or was given up; retried until Redis hears it, or until the
+        entry has ended on its own (its lease)."""
+        owner = self._owner
+        linger_us = math.ceil(max(0.0, linger) * 1e6)
+        args: list[str | int] = [
+            token,
+            self._window_us + linger_us,
+            self._done_ttl_ms + linger_us // 1000,
+            "1" if sent else "0",
+            self._lease_us + self._window_us,
+            self._inflight_ttl_ms,
+            self._epoch_ttl_ms,
+        ]
+        keys = [self._keys[0], self._keys[1], self._keys[3], self._keys[4]]
+        give_up_at = time.monotonic() + owner.lease
+        delay = 0.05
+        while True:
+            try:
+                await owner._call("release", keys, args)
+                return
+            except _UNAVAILABLE as exc:
+                owner._failed(exc, "release" if sent else "take-back")
+                if time.monotonic() + delay > give_up_at:
+                    return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     async def pause(self, seconds: float) -> None:
         await self._local.pause(seconds)
@@ -404,7 +690,7 @@ class RedisKeyLimiter:
         if milliseconds <= 0:
             return
         try:
-            await self._owner._call("pause", self._keys[2:], [milliseconds])
+            await self._owner._call("pause", self._keys[2:3], [milliseconds])
         except _UNAVAILABLE as exc:
             self._owner._failed(exc, "pause")
 

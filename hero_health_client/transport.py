@@ -2,6 +2,12 @@
 
 Generated endpoint functions and ``HeroClient.request`` both send through it, so they share one behaviour without
 knowing it exists.
+
+Retry-After, one rule: a 429 pauses the key's limiter for the real Retry-After (at most ``MAX_PAUSE``, one hour, a
+sanity bound). The caller that got the 429 retries after it if it is at most ``max_retry_after`` (default 60 s), and
+otherwise gets ``RateLimitError`` at once. Every other caller of the key does the same in ``acquire``: it waits out
+a remaining pause of at most ``max_retry_after`` and otherwise gets ``RateLimitError`` (``retry_after`` = the
+remaining pause) at once, without sending. Nobody is held for a wait longer than its ``max_retry_after``.
 """
 
 from __future__ import annotations
@@ -9,15 +15,23 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass, field
 
 import httpx
 
-from ._redact import path_template
-from .errors import APIConnectionError, APITimeoutError, ResponseValidationError, error_for_response
-from .limits import RateLimiter
+from ._redact import masked_request, path_template
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    RateLimitError,
+    ResponseValidationError,
+    error_for_response,
+)
+from .limits import KeyPausedError, Permit, RateLimiter, accepts_keyword
 
 logger = logging.getLogger("hero_health_client")
 
@@ -26,6 +40,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Failures that prove the request never left: safe to retry even a POST.
 NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The longest a 429 pauses the key: a sanity bound on a Retry-After that claims hours or days.
+MAX_PAUSE = 3600.0
 
 
 @dataclass
@@ -35,11 +51,14 @@ class RetryPolicy:
     max_retries: int = 2
     backoff_base: float = 0.5
     backoff_max: float = 8.0
-    max_retry_after: float = 60.0  # a longer Retry-After is raised as RateLimitError instead of waited out
+    max_retry_after: float = 60.0  # a longer wait for a 429 pause is raised as RateLimitError instead of waited out
 
     def __post_init__(self) -> None:
-        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
             raise ValueError(f"max_retries must be a whole number >= 0, got {self.max_retries!r}")
+        value = self.max_retry_after
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+            raise ValueError(f"max_retry_after must be a finite number of seconds >= 0, got {value!r}")
 
     def backoff(self, attempt: int) -> float:
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))
@@ -62,14 +81,29 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None  # "nan" or "inf" is not a wait
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+async def _read_error_answer(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """An error answer with its body read; one whose body is cut off or does not decode keeps only its status and
+    headers (the status alone says which error to raise)."""
+    try:
+        await response.aread()
+    except (httpx.TransportError, httpx.DecodingError):
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+        response = httpx.Response(response.status_code, headers=headers, content=b"", request=request)
+    finally:
+        await response.aclose()
+    return response
 
 
 class HeroTransport(httpx.AsyncBaseTransport):
@@ -89,32 +123,69 @@ class HeroTransport(httpx.AsyncBaseTransport):
         self._limiter = limiter
         self._retry = retry
         self.stats = stats
+        self.closed = False
+        # Optional parts of the limiter protocol, used when the limiter (a custom one may not) supports them.
+        self._max_wait = limiter is not None and accepts_keyword(type(limiter).acquire, "max_wait")
 
     def __repr__(self) -> str:
         return f"<HeroTransport limiter={self._limiter!r} retries={self._retry.max_retries}>"
 
+    async def _acquire(self, route: str) -> Permit | None:
+        if self._limiter is None:
+            return None
+        if not self._max_wait:
+            return await self._limiter.acquire()
+        try:
+            return await self._limiter.acquire(max_wait=self._retry.max_retry_after)  # type: ignore[call-arg]
+        except KeyPausedError as paused:
+            # A wait nobody asked for: the key is paused (an earlier 429) beyond this caller's max_retry_after.
+            limited = RateLimitError(
+                status_code=429,
+                error=None,
+                message=None,
+                response=None,
+                route=route,
+                detail=f"key paused by an earlier 429, retry after {paused.retry_after:.1f}s",
+            )
+            limited.retry_after = paused.retry_after
+            raise limited from None
+
+    async def _release(self, permit: Permit, unanswered: bool, request: httpx.Request) -> None:
+        if not unanswered or not accepts_keyword(type(permit).release, "linger"):
+            await permit.release()
+            return
+        # No answer: the request may still reach Hero (queued in a proxy, say). Count it until a window after the
+        # latest it could plausibly arrive: this attempt's connect, write and read timeouts from now.
+        timeouts = request.extensions.get("timeout") or {}
+        linger = sum(float(timeouts.get(part) or 0.0) for part in ("connect", "write", "read"))
+        await permit.release(linger=linger)  # type: ignore[call-arg]
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.closed:
+            raise ClientClosedError("this HeroClient is closed (aclose() or the end of async with); make a new one")
         request.headers.update(self._auth_headers)
         method = request.method
         route = f"{method} {request.extensions.get('path_template') or path_template(request.url.path)}"
         attempt = 0
         while True:
-            permit = await self._limiter.acquire() if self._limiter is not None else None
+            permit = await self._acquire(route)
             if permit is not None:
                 self.stats.limiter_wait += permit.waited
             started = time.monotonic()
             self.stats.requests += 1
+            failure: httpx.TransportError | None = None
+            unanswered = True  # until an answer, or a failure that proves nothing left, says otherwise
             try:
                 response = await self._inner.handle_async_request(request)
+                unanswered = False
             except httpx.TransportError as exc:
-                failure: httpx.TransportError | None = exc
-            else:
-                failure = None
+                failure = exc
+                unanswered = not isinstance(exc, NOT_SENT_ERRORS)
             finally:
-                # The answer (or the failure) is in: Hero has seen this request, or never will. Release before any
-                # backoff, so the place is not held while this caller sleeps.
+                # The answer (or the failure) is in: Hero has seen this request, or never will, or (no answer) may
+                # still see it. Release before any backoff, so the place is not held while this caller sleeps.
                 if permit is not None:
-                    await permit.release()
+                    await self._release(permit, unanswered, request)
             elapsed = time.monotonic() - started
 
             if failure is not None:
@@ -125,6 +196,7 @@ class HeroTransport(httpx.AsyncBaseTransport):
                     attempt = await self._wait_before_retry(route, reason, attempt, self._retry.backoff(attempt))
                     continue
                 error = APITimeoutError if isinstance(failure, httpx.TimeoutException) else APIConnectionError
+                failure.request = masked_request(request)  # the cause must not carry the key either
                 raise error(f"{reason} on {route} after {attempt + 1} attempt(s)") from failure
 
             status = response.status_code
@@ -135,25 +207,26 @@ class HeroTransport(httpx.AsyncBaseTransport):
                 # while a POST cut off after its 2xx headers was processed by Hero and must not be sent again.
                 try:
                     await response.aread()
-                except httpx.TransportError as exc:
+                except (httpx.TransportError, httpx.DecodingError) as exc:
                     await response.aclose()
                     reason = type(exc).__name__
-                    if method in IDEMPOTENT_METHODS and attempt < self._retry.max_retries:
+                    cut_off = isinstance(exc, httpx.TransportError)  # a body that does not decode will not next time
+                    if cut_off and method in IDEMPOTENT_METHODS and attempt < self._retry.max_retries:
                         attempt = await self._wait_before_retry(route, reason, attempt, self._retry.backoff(attempt))
                         continue
+                    response.request = masked_request(request)
                     raise ResponseValidationError(
                         model=request.extensions.get("operation_id") or "answer",
                         field=None,
-                        expected="a complete body",
-                        received=f"a body cut off ({reason})",
+                        expected="a complete body" if cut_off else "a body in its declared encoding",
+                        received=f"a body cut off ({reason})" if cut_off else f"a body that does not decode ({reason})",
                         route=route,
                         status_code=status,
                         response=response,
                     ) from exc
                 return response
 
-            await response.aread()
-            await response.aclose()
+            response = await _read_error_answer(response, request)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             retryable = status in RETRYABLE_STATUSES and (method in IDEMPOTENT_METHODS or status == 429)
             patient_enough = retry_after is None or retry_after <= self._retry.max_retry_after
@@ -162,13 +235,14 @@ class HeroTransport(httpx.AsyncBaseTransport):
             if status == 429:
                 self.stats.rate_limited += 1
                 if self._limiter is not None:
-                    # Every caller of this key waits, not just this one; our retry then waits in acquire().
-                    await self._limiter.pause(min(delay, self._retry.max_retry_after))
+                    # Every caller of this key waits for the real Retry-After (not just this one): those who may
+                    # wait that long wait in acquire(), the others are refused there at once.
+                    await self._limiter.pause(min(delay, MAX_PAUSE))
                     delay = 0.0
             if will_retry:
                 attempt = await self._wait_before_retry(route, str(status), attempt, delay)
                 continue
-            response.request = request
+            response.request = masked_request(request)  # errors get logged: keep the key off them
             raise error_for_response(response, route=route, retry_after=retry_after)
 
     async def _wait_before_retry(self, route: str, reason: str, attempt: int, delay: float) -> int:
@@ -181,4 +255,5 @@ class HeroTransport(httpx.AsyncBaseTransport):
         return attempt + 1
 
     async def aclose(self) -> None:
+        self.closed = True
         await self._inner.aclose()

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -50,15 +51,28 @@ class WebhookVerificationError(ValueError):
 
 
 def _timestamp_seconds(raw: str) -> float:
-    """Hero's docs do not fix the timestamp format: accept Unix seconds, Unix milliseconds or ISO 8601."""
+    """Hero's docs do not fix the timestamp format: accept Unix seconds, Unix milliseconds or ISO 8601 with an offset.
+
+    Anything that cannot be compared with the current time is refused: ``nan`` and ``inf`` (``nan`` passes every
+    comparison test by failing it), and an ISO time without an offset (whose meaning depends on this host's zone).
+    """
     try:
         value = float(raw)
     except ValueError:
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
-        except ValueError as exc:
-            raise WebhookVerificationError("webhook timestamp is neither Unix time nor ISO 8601") from exc
+        return _iso_seconds(raw)
+    if not math.isfinite(value):
+        raise WebhookVerificationError("webhook timestamp is not a finite number")
     return value / 1000 if value > 1e11 else value
+
+
+def _iso_seconds(raw: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise WebhookVerificationError("webhook timestamp is neither Unix time nor ISO 8601") from exc
+    if parsed.utcoffset() is None:
+        raise WebhookVerificationError("webhook timestamp is an ISO 8601 time without a UTC offset")
+    return parsed.timestamp()
 
 
 def _expected_signatures(signing_key: str | bytes, signed: bytes) -> list[bytes]:
@@ -96,6 +110,10 @@ def verify_webhook(
     """
     if not signing_key:
         raise ValueError("signing_key must not be empty")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < math.inf:
+        raise ValueError(f"tolerance must be a finite number of seconds >= 0, got {tolerance!r}")
+    if now is not None and (isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now)):
+        raise ValueError("now must be a finite Unix time or None")
     if isinstance(headers_or_timestamp, Mapping):
         lowered = {str(k).lower(): v for k, v in headers_or_timestamp.items()}
         timestamp = lowered.get(TIMESTAMP_HEADER)
@@ -109,7 +127,7 @@ def verify_webhook(
 
     sent_at = _timestamp_seconds(str(timestamp))
     age = (time.time() if now is None else now) - sent_at
-    if abs(age) > tolerance:
+    if not abs(age) <= tolerance:  # written so that a NaN, had one got here, fails too
         raise WebhookVerificationError(f"webhook timestamp is {age:.0f}s from now, beyond the {tolerance:g}s tolerance")
 
     body = raw_body.encode() if isinstance(raw_body, str) else raw_body

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import traceback
+import warnings
 
 import httpx
 import pytest
@@ -11,13 +14,17 @@ from hero_health_client import (
     MOCK_URL,
     PRODUCTION_URL,
     STAGING_URL,
+    APIConnectionError,
+    ClientClosedError,
     HeroClient,
+    HeroError,
     NotFoundError,
     ValidationError,
     __version__,
 )
 from hero_health_client.generated.api.patients import get_patient_by_id
 from tests.conftest import Recorder
+from tests.support.strict_server import StrictServer
 
 PATIENT = {"id": "943", "dob": None, "data_source": "hero", "status": "unarchived", "first_name": "Jane"}
 
@@ -131,3 +138,80 @@ async def test_connection_settings_reach_the_network_transport(api_key: str) -> 
         assert pool._max_connections == 7
     with pytest.raises(ValueError, match="limits"):
         HeroClient(api_key, "1", transport=httpx.MockTransport(lambda _: httpx.Response(200)), httpx_args={"limits": 1})
+
+
+@pytest.mark.parametrize("bad", ["key\rmore", "key\nmore", "key\x00more", "key more", "key\u200bmore", "kéy"])
+@pytest.mark.parametrize("field", ["api_key", "practice_group_id"])
+def test_credentials_with_characters_a_header_cannot_carry_are_refused_by_name(bad: str, field: str) -> None:
+    kwargs = {"api_key": "k", "practice_group_id": "1", field: bad}
+    with pytest.raises(ValueError, match=field) as raised:
+        HeroClient(**kwargs)  # type: ignore[arg-type]
+    assert bad not in str(raised.value) and "more" not in str(raised.value)
+
+
+async def test_error_objects_do_not_carry_the_key(api_key: str) -> None:
+    recorder = Recorder(httpx.Response(404, json={"error": "not_found"}))
+    async with HeroClient(api_key, "77", transport=recorder.transport) as hero:
+        with pytest.raises(NotFoundError) as raised:
+            await get_patient_by_id.asyncio("943", client=hero)
+    assert raised.value.response is not None
+    attached = raised.value.response.request
+    assert attached.headers["x-api-key"] != api_key
+    assert api_key not in repr(attached.headers) and api_key not in str(dict(attached.headers))
+    assert recorder.requests[0].headers["x-api-key"] == api_key  # what went out was unchanged
+
+
+async def test_a_connection_failure_does_not_carry_the_key_in_its_cause(api_key: str, no_sleep: list[float]) -> None:
+    recorder = Recorder(httpx.ConnectError("refused"))
+    async with HeroClient(api_key, "77", transport=recorder.transport, max_retries=0) as hero:
+        try:
+            await get_patient_by_id.asyncio("943", client=hero)
+        except APIConnectionError as exc:
+            shown = traceback.format_exc() + repr(exc)
+            cause = exc.__cause__
+        else:
+            pytest.fail("no APIConnectionError")
+    assert isinstance(cause, httpx.ConnectError)
+    assert cause.request.headers["x-api-key"] != api_key
+    assert api_key not in shown
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, math.nan, math.inf, "30", True, httpx.Timeout(5, read=-1)])
+def test_nonsense_timeouts_are_refused_at_construction(api_key: str, timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        HeroClient(api_key, "1", timeout=timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("max_retries", [True, -1, 1.5, "2"])
+def test_nonsense_max_retries_are_refused_at_construction(api_key: str, max_retries: object) -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        HeroClient(api_key, "1", max_retries=max_retries)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("base_url", ["https://", "http://exa mple.com", "ftp://example.com", "https:///v1", 42])
+def test_base_urls_without_a_usable_host_are_refused_at_construction(api_key: str, base_url: object) -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        HeroClient(api_key, "1", base_url=base_url)  # type: ignore[arg-type]
+
+
+async def test_a_closed_client_raises_instead_of_opening_a_new_pool(api_key: str) -> None:
+    recorder = Recorder(httpx.Response(200, json=PATIENT))
+    async with HeroClient(api_key, "1", transport=recorder.transport) as hero:
+        await get_patient_by_id.asyncio("943", client=hero)
+    with pytest.raises(ClientClosedError) as raised:
+        await get_patient_by_id.asyncio("943", client=hero)
+    with pytest.raises(ClientClosedError):
+        await hero.request("GET", "/v1/locations")
+    assert isinstance(raised.value, HeroError)
+    assert len(recorder.requests) == 1  # nothing more was sent
+
+
+async def test_a_closed_client_opens_no_socket(api_key: str) -> None:
+    async with StrictServer() as server:
+        async with HeroClient(api_key, "1", base_url=server.url, rate_limit=None) as hero:
+            await hero.request("GET", "/v1/locations")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            with pytest.raises(ClientClosedError):
+                await hero.request("GET", "/v1/locations")
+        assert len(server.stats.arrivals) == 1

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
+import uuid
 
+import httpx
 import pytest
 
 from hero_health_client import HeroClient, RateLimit, SlidingWindowLimiter
 from hero_health_client.generated.api.messages import get_message_status
 from hero_health_client.limits import shared_limiter
+from tests.conftest import Recorder
 from tests.support.strict_server import StrictServer
+
+STATUS = {
+    "id": "1",
+    "scheduled_send_at": None,
+    "write_to_record": False,
+    "status": {"write_to_record_at": None, "sent_at": None, "response": "sent", "failure_reason": None},
+    "errors": {"write_to_record": None, "send": None},
+}
 
 
 async def hammer(hero: HeroClient, callers: int, seconds: float) -> int:
@@ -60,14 +72,93 @@ async def test_clients_of_different_keys_have_their_own_budgets(api_key: str) ->
     assert shared_limiter(api_key + "-other", RateLimit(5, 60)) is not first
 
 
-def test_a_new_rate_limit_for_a_key_switches_its_one_budget(api_key: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_second_rate_limit_for_a_key_is_refused_and_changes_nothing(api_key: str) -> None:
     first = HeroClient(api_key, "1", rate_limit=RateLimit(5, 60))
-    second = HeroClient(api_key, "1", rate_limit=RateLimit(10, 60))
-    assert first._transport._limiter is second._transport._limiter
-    assert isinstance(second._transport._limiter, SlidingWindowLimiter)
-    assert second._transport._limiter.rate_limit == RateLimit(10, 60)
-    assert "rate limit changed" in caplog.text
-    assert api_key not in caplog.text
+    with pytest.raises(ValueError, match="rate_limit") as raised:
+        HeroClient(api_key, "1", rate_limit=RateLimit(10, 60))
+    assert api_key not in str(raised.value)
+    limiter = first._transport._limiter
+    assert isinstance(limiter, SlidingWindowLimiter)
+    assert limiter.rate_limit == RateLimit(5, 60)
+    assert HeroClient(api_key, "2", rate_limit=RateLimit(5, 60))._transport._limiter is limiter
+
+
+@pytest.mark.parametrize("bad", [(300, 60), {"requests": 300}, 300, "300/60"])
+async def test_a_rate_limit_that_is_not_a_rate_limit_is_refused_before_touching_the_key(
+    api_key: str, bad: object
+) -> None:
+    recorder = Recorder(httpx.Response(200, json=STATUS))
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limit=RateLimit(5, 60)) as first:
+        with pytest.raises(ValueError, match="rate_limit"):
+            HeroClient(api_key, "1", rate_limit=bad)  # type: ignore[arg-type]
+        limiter = first._transport._limiter
+        assert isinstance(limiter, SlidingWindowLimiter) and limiter.rate_limit == RateLimit(5, 60)
+        await get_message_status.asyncio("1", client=first)  # the key's existing client still works
+
+
+def test_a_failed_construction_leaves_the_key_without_a_limiter(api_key: str) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        HeroClient(api_key, "1", rate_limit=RateLimit(5, 60), timeout=-1)
+    # The failed client set nothing up: a different RateLimit for the key is still the first one, so accepted.
+    assert HeroClient(api_key, "1", rate_limit=RateLimit(7, 60))._transport._limiter is not None
+
+
+def test_the_registry_is_keyed_by_the_full_hash_not_the_short_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two keys whose display fingerprints collide (as a 32-bit tag does after ~65,000 keys) keep their own budgets.
+    monkeypatch.setattr("hero_health_client.limits.fingerprint", lambda secret: "deadbeef")
+    monkeypatch.setattr("hero_health_client._redact.fingerprint", lambda secret: "deadbeef")
+    first, second = f"key-a-{uuid.uuid4().hex}", f"key-b-{uuid.uuid4().hex}"
+    assert shared_limiter(first, RateLimit(5, 60)) is not shared_limiter(second, RateLimit(5, 60))
+
+
+def test_a_closed_event_loop_does_not_stall_the_key_for_other_loops() -> None:
+    limiter = SlidingWindowLimiter(RateLimit(1, 0.2, margin=0))
+    dead = asyncio.new_event_loop()
+    stranded: list[asyncio.Task[object]] = []
+
+    async def strand() -> None:
+        await limiter.acquire()  # granted, and never released: its loop dies first
+        stranded.append(dead.create_task(limiter.acquire()))  # queued behind it, at the head of the line
+        await asyncio.sleep(0.05)
+
+    dead.run_until_complete(strand())
+    dead.close()  # closed with its task still queued: no exception handler of that task ever runs
+
+    async def other_loop() -> float:
+        started = time.monotonic()
+        permit = await asyncio.wait_for(limiter.acquire(), timeout=5)
+        await permit.release()
+        return time.monotonic() - started
+
+    assert asyncio.run(other_loop()) < 5
+
+
+def test_a_waiter_behind_a_dead_head_gets_its_turn() -> None:
+    limiter = SlidingWindowLimiter(RateLimit(1, 0.3, margin=0))
+    held_by_live_loop = []
+
+    async def first_grant() -> None:
+        held_by_live_loop.append(await limiter.acquire())
+
+    asyncio.run(first_grant())  # spent; its window starts when released below
+    dead = asyncio.new_event_loop()
+    stranded: list[asyncio.Task[object]] = []
+
+    async def strand() -> None:
+        stranded.append(dead.create_task(limiter.acquire()))  # the head of the queue, on a loop about to die
+        await asyncio.sleep(0.05)
+
+    dead.run_until_complete(strand())
+
+    async def other_loop() -> None:
+        waiting = asyncio.ensure_future(limiter.acquire())  # queued behind the head while its loop still lives
+        await asyncio.sleep(0.05)
+        dead.close()
+        held_by_live_loop[0].release_now()
+        permit = await asyncio.wait_for(waiting, timeout=5)
+        await permit.release()
+
+    asyncio.run(other_loop())
 
 
 async def test_a_lowered_limit_still_counts_earlier_requests() -> None:
@@ -168,6 +259,10 @@ async def test_burst_spreads_requests_out() -> None:
         ({"requests": 0}, "requests"),
         ({"requests": 1.5}, "requests"),
         ({"seconds": 0}, "seconds"),
+        ({"seconds": math.inf}, "seconds"),
+        ({"seconds": math.nan}, "seconds"),
+        ({"requests": True}, "requests"),
+        ({"margin": math.inf}, "margin"),
         ({"margin": -1}, "margin"),
         ({"requests": 5, "burst": 6}, "burst"),
     ],

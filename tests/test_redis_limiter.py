@@ -14,16 +14,19 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,6 +35,7 @@ import redis.asyncio as aioredis
 
 from hero_health_client import HeroClient, HeroError, RateLimit
 from hero_health_client.generated.api.messages import get_message_status
+from hero_health_client.limits import KeyPausedError
 from hero_health_client.redis_limiter import (
     RateLimiterUnavailableError,
     RedisKeyLimiter,
@@ -51,6 +55,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 @contextlib.contextmanager
 def redis_server(binary: str, port: int | None = None) -> Iterator[str]:
     """A throwaway redis-server (loopback, no persistence) in a temp dir; yields its URL."""
+    with redis_process(binary, port) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def redis_process(binary: str, port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The same, yielding its URL and its process (to stop it with SIGSTOP, say)."""
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="hero-redis-") as workdir:
         process = subprocess.Popen(
@@ -69,8 +80,10 @@ def redis_server(binary: str, port: int | None = None) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"redis-server did not start on port {port}")
                 time.sleep(0.02)
-            yield f"redis://127.0.0.1:{port}/0"
+            yield f"redis://127.0.0.1:{port}/0", process
         finally:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGCONT)
             process.terminate()
             try:
                 process.wait(timeout=10)
@@ -176,7 +189,7 @@ async def test_redis_holds_only_a_hash_of_the_api_key(redis_url: str, prefix: st
         await bound.pause(5)
         contents = await redis_contents(redis_url, prefix)
     digest = hashlib.sha256(api_key.encode()).hexdigest()
-    assert sorted(contents) == [f"{prefix}:{{{digest}}}:{name}" for name in ("done", "inflight", "pause")]
+    assert sorted(contents) == [f"{prefix}:{{{digest}}}:{name}" for name in ("done", "epoch", "inflight", "pause")]
     text = json.dumps(contents)
     assert api_key not in text and api_key[8:] not in text
     assert api_key not in repr(bound) and api_key not in repr(limiter)
@@ -244,11 +257,13 @@ async def test_unreachable_redis_falls_back_to_a_local_limit_with_one_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0"
-    async with RedisRateLimiter(url, 3, 60, on_unavailable="local") as limiter:
+    async with RedisRateLimiter(url, 3, 0.3, on_unavailable="local") as limiter:
         bound = limiter.bind("key")
         with pytest.warns(RedisUnavailableWarning) as warned:
             permits = [await bound.acquire() for _ in range(3)]
-        with pytest.raises(TimeoutError):  # the local budget of 3 per minute is spent
+        # Another process may have spent the window just before Redis failed: the first local grant waits it out.
+        assert permits[0].waited >= 0.25
+        with pytest.raises(TimeoutError):  # the local budget of 3 is spent
             await asyncio.wait_for(bound.acquire(), 0.2)
         for permit in permits:
             await permit.release()
@@ -262,7 +277,7 @@ async def test_local_fallback_returns_to_redis_once_it_answers_again(
     monkeypatch.setattr("hero_health_client.redis_limiter._RECHECK", 0.2)
     port = free_port()
     with redis_server(redis_binary, port) as url:
-        limiter = RedisRateLimiter(url, 100, 60, prefix=prefix, on_unavailable="local")
+        limiter = RedisRateLimiter(url, 100, 0.3, prefix=prefix, on_unavailable="local")
         bound = limiter.bind("key")
         await (await bound.acquire()).release()  # opens a pooled connection that the restart will break
     with pytest.warns(RedisUnavailableWarning):
@@ -274,6 +289,74 @@ async def test_local_fallback_returns_to_redis_once_it_answers_again(
         await limiter.aclose()
         contents = await redis_contents(url, prefix)
     assert [key for key in contents if key.endswith(":done")]  # counted in Redis again
+
+
+@pytest.mark.parametrize(
+    "url", ["redis//host:6379", "http://host:6379/0", "redis://", "redis://host:port/0", "redis://host:99999", 42]
+)
+def test_a_malformed_redis_url_is_refused_at_construction(url: object) -> None:
+    with pytest.raises(ValueError, match="url"):
+        RedisRateLimiter(url)  # type: ignore[arg-type]
+
+
+def test_a_malformed_url_is_refused_without_its_password() -> None:
+    with pytest.raises(ValueError) as raised:
+        RedisRateLimiter("redis://:s3cret@host:notaport/0")
+    assert "s3cret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["lease", "redis_timeout", "max_sleep"])
+@pytest.mark.parametrize("value", [0, -1, math.inf, math.nan, True])
+def test_limiter_durations_must_be_finite_and_positive(name: str, value: object) -> None:
+    with pytest.raises(ValueError, match=name):
+        RedisRateLimiter("redis://127.0.0.1:6379/0", **{name: value})  # type: ignore[arg-type]
+
+
+async def test_a_long_pause_refuses_callers_that_may_not_wait_so_long(redis_url: str, prefix: str) -> None:
+    async with (
+        RedisRateLimiter(redis_url, 100, 60, prefix=prefix) as first,
+        RedisRateLimiter(redis_url, 100, 60, prefix=prefix) as second,
+    ):
+        await first.bind("key").pause(30)
+        with pytest.raises(KeyPausedError) as raised:
+            await asyncio.wait_for(second.bind("key").acquire(max_wait=1.0), timeout=5)
+    assert 25 < raised.value.retry_after <= 30
+
+
+async def test_an_acquire_that_timed_out_against_a_slow_redis_leaves_no_grant(redis_binary: str, prefix: str) -> None:
+    with redis_process(redis_binary) as (url, process):
+        async with RedisRateLimiter(url, 1, 60, prefix=prefix, redis_timeout=0.3) as limiter:
+            bound = limiter.bind("key")
+            await (await limiter.bind("warm-up").acquire()).release()  # the connection and scripts are ready
+            process.send_signal(signal.SIGSTOP)
+            try:
+                with pytest.raises(RateLimiterUnavailableError):
+                    await bound.acquire()  # times out; Redis still holds the script, to run when it resumes
+                await asyncio.sleep(0.3)
+            finally:
+                process.send_signal(signal.SIGCONT)
+            # Redis runs the late acquire, and the take-back that voids it, in whichever order.
+            if limiter._background:
+                await asyncio.wait(list(limiter._background), timeout=10)
+            contents = await redis_contents(url, prefix)
+            assert not [key for key, members in contents.items() if key.endswith(":inflight") and members]
+            permit = await asyncio.wait_for(bound.acquire(), timeout=3)  # the one place is free
+            await permit.release()
+
+
+async def test_after_redis_loses_its_state_the_key_waits_a_window(redis_binary: str, prefix: str) -> None:
+    port = free_port()
+    limiter = RedisRateLimiter(f"redis://127.0.0.1:{port}/0", 10, 1.0, prefix=prefix)
+    bound = limiter.bind("key")
+    with redis_server(redis_binary, port):
+        for _ in range(10):
+            await (await bound.acquire()).release()  # the window's budget is spent
+    with redis_server(redis_binary, port):  # restarted without persistence: the count is gone
+        permit = await bound.acquire()
+        await permit.release()
+        await limiter.aclose()
+    # The limiter saw the state it knew vanish, so it held the key for a window instead of granting at once.
+    assert permit.waited >= 0.9
 
 
 # The multi-process test: separate OS processes, one HeroClient each, one API key, one strict server.
@@ -288,7 +371,14 @@ def worker_command(config: dict[str, Any]) -> list[str]:
 async def _worker(config: dict[str, Any]) -> dict[str, int]:
     redis_url: str | None = config["redis_url"]
     limit, seconds = config["limit"], config["seconds"]
-    limiter = RedisRateLimiter(redis_url, limit, seconds) if redis_url else None
+    options: dict[str, Any] = config.get("redis_options", {})
+    if "recheck" in config:
+        import hero_health_client.redis_limiter as module
+
+        module._RECHECK = config["recheck"]
+    if options:
+        warnings.simplefilter("ignore", RedisUnavailableWarning)
+    limiter = RedisRateLimiter(redis_url, limit, seconds, **options) if redis_url else None
     limits: dict[str, Any] = {"rate_limiter": limiter} if limiter else {"rate_limit": RateLimit(limit, seconds)}
     answered = failed = 0
     async with HeroClient(config["api_key"], "1", base_url=config["server_url"], max_retries=0, **limits) as hero:
@@ -315,10 +405,21 @@ async def _worker(config: dict[str, Any]) -> dict[str, int]:
 
 
 def run_fleet(
-    *, redis_url: str | None, server_url: str, processes: int, callers: int, run_for: float, limit: int, seconds: float
+    *,
+    redis_url: str | None,
+    server_url: str,
+    processes: int,
+    callers: int,
+    run_for: float,
+    limit: int,
+    seconds: float,
+    meanwhile: Callable[[], None] | None = None,
+    **extra: Any,
 ) -> list[dict[str, int]]:
-    """``processes`` workers sharing one API key, started together; each one's counts."""
+    """``processes`` workers sharing one API key, started together; each one's counts. ``meanwhile`` runs once
+    they are going (to stop and restart Redis, say)."""
     config = {
+        **extra,
         "redis_url": redis_url,
         "server_url": server_url,
         "api_key": f"fleet-key-{uuid.uuid4().hex}",
@@ -342,6 +443,8 @@ def run_fleet(
             assert worker.stdin is not None
             worker.stdin.write("GO\n")
             worker.stdin.flush()
+        if meanwhile is not None:
+            meanwhile()
         return [json.loads(worker.communicate(timeout=run_for + 30)[0]) for worker in workers]
     finally:
         for worker in workers:
@@ -374,6 +477,45 @@ def test_four_processes_share_one_budget_without_a_single_429(redis_url: str) ->
     assert all(r["answered"] > 0 for r in results)  # every process got a share
     # 7 s holds three whole 2 s windows after the first arrival, each worth the full budget.
     assert utilisation(arrivals, FLEET_LIMIT, FLEET_SECONDS, windows=3) >= 0.9
+
+
+def test_four_processes_stay_within_the_limit_through_a_redis_stop_and_a_restart(redis_binary: str) -> None:
+    # Falling back to per-process limits and coming back must not let both budgets spend: not when Redis stops
+    # (SIGSTOP: its calls time out, its state survives), nor when it restarts empty.
+    limit, seconds, processes = 20, 1.0, 4
+    port = free_port()
+    redis = contextlib.ExitStack()
+    _, process = redis.enter_context(redis_process(redis_binary, port))
+
+    def outages() -> None:
+        time.sleep(1.5)
+        process.send_signal(signal.SIGSTOP)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGCONT)
+        time.sleep(1.0)
+        redis.close()  # gone...
+        time.sleep(0.5)
+        redis.enter_context(redis_process(redis_binary, port))  # ...and back, without the state
+
+    with redis, StrictServerProcess(limit=limit, seconds=seconds) as server:
+        results = run_fleet(
+            redis_url=f"redis://127.0.0.1:{port}/0",
+            server_url=server.url,
+            processes=processes,
+            callers=10,
+            run_for=7.5,
+            limit=limit,
+            seconds=seconds,
+            meanwhile=outages,
+            recheck=0.3,
+            redis_options={"on_unavailable": "local", "local_requests": limit // processes, "redis_timeout": 0.3},
+        )
+        stats = server.stats()
+    assert stats["over_limit"] == 0
+    assert sum(r["failed"] for r in results) == 0
+    assert all(r["answered"] > 0 for r in results)
+    # Not starved either: 7.5 s of 20 per second would be 150; outages and their conservative windows cost some.
+    assert stats["accepted"] >= 3 * limit
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import math
+import time
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from hero_health_client import (
     RateLimit,
     RateLimitError,
     ServerError,
+    SlidingWindowLimiter,
 )
 from hero_health_client.generated.api.booking import edit_appointment
 from hero_health_client.generated.api.messages import get_message_status, send_message
@@ -164,6 +168,7 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("-3") == 0
+    assert parse_retry_after("nan") is None and parse_retry_after("inf") is None
     now = 1_800_000_000.0
     assert parse_retry_after(email.utils.formatdate(now + 30, usegmt=True), now=now) == pytest.approx(30)
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0
@@ -201,3 +206,64 @@ async def test_the_limiter_place_is_released_before_the_backoff_sleep(
     async with HeroClient(api_key, "1", transport=recorder.transport, rate_limiter=Limiter()) as hero:
         await get_message_status.asyncio("1", client=hero)
     assert events == ["acquire", "release", "sleep", "acquire", "release"]
+
+
+async def test_a_long_retry_after_pauses_the_key_for_its_real_length_and_refuses_waiters_at_once(api_key: str) -> None:
+    recorder = Recorder(httpx.Response(429, headers={"Retry-After": "120"}), httpx.Response(200, json=STATUS))
+    async with client(api_key, recorder) as hero:
+        with pytest.raises(RateLimitError) as first:
+            await get_message_status.asyncio("1", client=hero)
+        limiter = hero._transport._limiter
+        assert isinstance(limiter, SlidingWindowLimiter)
+        assert 110 < limiter._paused_until - time.monotonic() <= 120  # the real Retry-After, not a 60 s cap
+        other = HeroClient(api_key, "2", transport=recorder.transport, rate_limit=RateLimit(1000, 1))
+        with pytest.raises(RateLimitError) as second:  # would wait beyond its max_retry_after: told at once
+            await asyncio.wait_for(get_message_status.asyncio("1", client=other), timeout=5)
+        await other.aclose()
+    assert first.value.retry_after == 120
+    assert second.value.retry_after is not None and 100 < second.value.retry_after <= 120
+    assert "GET /v1/messages/{id}/status" in str(second.value)
+    assert len(recorder.requests) == 1  # nothing was sent while the key was paused
+
+
+async def test_callers_that_may_wait_out_a_pause_do(api_key: str) -> None:
+    recorder = Recorder(httpx.Response(429, headers={"Retry-After": "0.4"}), httpx.Response(200, json=STATUS))
+    async with client(api_key, recorder, max_retry_after=1.0) as hero:
+        await get_message_status.asyncio("1", client=hero)
+    assert hero.stats.limiter_wait >= 0.35 and len(recorder.requests) == 2
+
+
+async def test_a_request_without_an_answer_keeps_counting_beyond_the_window(api_key: str) -> None:
+    # Hero may still receive a request whose answer we gave up on (queued in a proxy): its place is held for the
+    # attempt's connect + write + read timeouts (3 x 0.5 s here) plus the window, not just the window.
+    recorder = Recorder(httpx.ReadTimeout("slow"))
+    limit = RateLimit(1, 0.2, margin=0)
+    async with HeroClient(
+        api_key, "1", transport=recorder.transport, rate_limit=limit, max_retries=0, timeout=0.5
+    ) as hero:
+        with pytest.raises(APITimeoutError):
+            await get_message_status.asyncio("1", client=hero)
+        limiter = hero._transport._limiter
+        assert limiter is not None
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(limiter.acquire(), timeout=1.0)
+
+
+async def test_a_request_that_never_left_counts_only_its_window(api_key: str) -> None:
+    recorder = Recorder(httpx.ConnectError("refused"))
+    limit = RateLimit(1, 0.2, margin=0)
+    async with HeroClient(
+        api_key, "1", transport=recorder.transport, rate_limit=limit, max_retries=0, timeout=0.5
+    ) as hero:
+        with pytest.raises(APIConnectionError):
+            await get_message_status.asyncio("1", client=hero)
+        limiter = hero._transport._limiter
+        assert limiter is not None
+        permit = await asyncio.wait_for(limiter.acquire(), timeout=2.0)
+        await permit.release()
+
+
+@pytest.mark.parametrize("value", [True, -1, math.inf, math.nan, "60"])
+def test_max_retry_after_must_be_sensible(api_key: str, value: object) -> None:
+    with pytest.raises(ValueError, match="max_retry_after"):
+        HeroClient(api_key, "1", max_retry_after=value)  # type: ignore[arg-type]

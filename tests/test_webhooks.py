@@ -99,3 +99,20 @@ def test_errors_never_echo_the_key_or_body() -> None:
 def test_an_empty_signing_key_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="signing_key"):
         verify_webhook("", headers(str(NOW)), BODY, now=NOW)
+
+
+@pytest.mark.parametrize("timestamp", ["nan", "NaN", "inf", "-inf", "1e400", "2026-09-21T12:00:00", "2026-09-21"])
+def test_timestamps_that_cannot_be_compared_with_now_are_refused(timestamp: str) -> None:
+    with pytest.raises(WebhookVerificationError, match="timestamp"):
+        verify_webhook(KEY, headers(timestamp), BODY, now=NOW)
+
+
+def test_a_nan_passed_directly_is_refused() -> None:
+    with pytest.raises(WebhookVerificationError, match="timestamp"):
+        verify_webhook(KEY, float("nan"), BODY, sign("nan", BODY), now=NOW)
+
+
+@pytest.mark.parametrize("tolerance", [float("nan"), float("inf"), -1])
+def test_tolerance_must_be_a_finite_number(tolerance: float) -> None:
+    with pytest.raises(ValueError, match="tolerance"):
+        verify_webhook(KEY, headers(str(NOW)), BODY, tolerance=tolerance, now=NOW)

@@ -11,11 +11,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 __all__ = ["HeroError", "RequestValidationError", "ResponseValidationError", "UnexpectedStatus"]
 
 
 class HeroError(Exception):
     """Base class of every error this SDK raises."""
+
+
+# Headers an error object must not carry in clear (errors get logged): the API key, and any bearer token.
+SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
+
+
+def masked_request(request: httpx.Request) -> httpx.Request:
+    """A copy of ``request`` for error objects: secret headers masked, no body; the original stays unchanged."""
+    headers = [(k, "[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in request.headers.items()]
+    return httpx.Request(request.method, request.url, headers=headers, extensions=dict(request.extensions))
+
+
+def masked(response: Any) -> Any:
+    """``response`` with its request swapped for a masked copy, so an error holding it cannot leak the key."""
+    request = getattr(response, "_request", None) if isinstance(response, httpx.Response) else None
+    if request is not None:
+        response.request = masked_request(request)
+    return response
 
 
 class RequestValidationError(HeroError, ValueError):
@@ -64,7 +84,7 @@ class ResponseValidationError(HeroError):
         self.route = route
         self.status_code = status_code
         self.body = body
-        self.response = response
+        self.response = masked(response)
         super().__init__(self._text())
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -109,7 +129,7 @@ class ResponseValidationError(HeroError):
 
     def for_answer(self, *, route: str, status_code: int, body: Any, response: Any) -> ResponseValidationError:
         """This error with what the endpoint function knows about the answer it came from."""
-        self.route, self.status_code, self.body, self.response = route, status_code, body, response
+        self.route, self.status_code, self.body, self.response = route, status_code, body, masked(response)
         self.args = (self._text(),)
         return self
 
