@@ -11,8 +11,8 @@ pytest is no dependency of the SDK. The SDK itself is imported only when a fixtu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,20 +29,18 @@ def fake_hero() -> FakeHero:
     return FakeHero()
 
 
-async def _hero(fake_hero: FakeHero) -> AsyncIterator[HeroClient]:
-    """A HeroClient talking to ``fake_hero``, with its own API key and the fake's rate limit."""
+def _async_fixture() -> Callable[..., Any]:
+    """pytest-asyncio's fixture decorator, which works in its strict and auto modes alike; without pytest-asyncio,
+    pytest's own, which tells the user that an async fixture needs an async plugin."""
+    try:
+        import pytest_asyncio
+    except ImportError:  # pragma: no cover - depends on what the user installed
+        return pytest.fixture
+    return pytest_asyncio.fixture
+
+
+@_async_fixture()
+async def hero(fake_hero: FakeHero) -> AsyncIterator[HeroClient]:
+    """A HeroClient talking to ``fake_hero``, with its own API key and the fake's rate limit; closed after."""
     async with fake_hero.client() as client:
         yield client
-
-
-try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - depends on what the user installed
-
-    @pytest.fixture
-    def hero() -> None:
-        """Without pytest-asyncio there is no event loop to open the client in."""
-        pytest.fail("the hero fixture needs pytest-asyncio: pip install pytest-asyncio", pytrace=False)
-
-else:
-    hero = pytest_asyncio.fixture(_hero, name="hero")

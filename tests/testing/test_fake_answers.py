@@ -14,8 +14,7 @@ from hero_health_client.generated._examples import EXAMPLES
 from hero_health_client.generated.api import OPERATIONS as TABLE
 from hero_health_client.generated.api.messages import MessagesAPI
 from hero_health_client.testing import FakeHero, RecordedRequest, route_of
-from tests.contract.spec_calls import Operation, snake
-from tests.contract.spec_calls import call_arguments
+from tests.contract.spec_calls import Operation, call_arguments, snake
 from tests.test_groups import MAKER, OPERATIONS, SPEC, _flat_arguments
 
 STATUS = EXAMPLES["GET /v1/messages/{id}/status"].answer
@@ -157,7 +156,7 @@ def test_route_of_names_operations_three_ways() -> None:
 
 def test_on_refuses_what_it_cannot_answer() -> None:
     fake = FakeHero()
-    with pytest.raises(ValueError, match="json=..., handler=... or status"):
+    with pytest.raises(ValueError, match=r"json=\.\.\., handler=\.\.\. or status"):
         fake.on("GET /v1/me")
     with pytest.raises(ValueError, match="not both"):
         fake.on("GET /v1/me", json={}, handler=lambda call: {})
