@@ -9,6 +9,7 @@ as Jinja globals; every string they return is a Python literal built with ``repr
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 # The JSON kinds a property's values take on the wire, to tell the members of a union apart.
@@ -484,3 +485,141 @@ def coverage(spec: dict[str, Any], endpoint: Any) -> str:
     path_item = spec.get("paths", {}).get(_raw(endpoint.path), {})
     operation = path_item.get(str(endpoint.method).lower(), {}) if isinstance(path_item, dict) else {}
     return str(operation.get("x-coverage", "")) if isinstance(operation, dict) else ""
+
+
+# --- what the testing kit's FakeHero answers (templates/examples.py.jinja) ---------------------------------------
+
+_PLACEHOLDER_STRINGS = {
+    "date-time": "2026-03-29T09:30:00Z",  # the morning the clocks go forward: 10:30 BST in London
+    "date": "2026-03-29",
+    "email": "patient@example.com",
+    "uri": "https://example.com/hero",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+}
+
+
+def _json(value: Any) -> Any:
+    """``value`` as JSON would carry it: YAML reads unquoted timestamps as datetimes, the wire has strings."""
+    if isinstance(value, dict):
+        return {str(key): _json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+class Examples:
+    """Per operation: the success status, an answer body, the request body models and the parameters' schemas.
+
+    The answer is the first of the spec's documented ``examples`` (or its ``example``); where the spec has none it
+    is built from the answer schema with every property filled, so that every operation answers something its own
+    model parses. Everything returned is a plain JSON value (``$ref``s resolved), for ``repr`` into Python source.
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.codegen = Codegen(spec)
+
+    def operation(self, endpoint: Any) -> dict[str, Any]:
+        path, method = str(_raw(endpoint.path)), str(endpoint.method).lower()
+        operation = self.codegen.resolve(self.codegen.spec.get("paths", {}).get(path, {})).get(method, {})
+        status, answer = self._answer(operation)
+        models: list[str] = []
+        if endpoint.bodies:
+            prop = endpoint.bodies[0].prop
+            members = prop.inner_properties if type(prop).__name__ == "UnionProperty" else [prop]
+            models = [str(m.class_info.name) for m in members if type(m).__name__ == "ModelProperty"]
+        body = self.codegen.resolve(operation.get("requestBody") or {})
+        return {
+            "route": f"{method.upper()} {path}",
+            "operation_id": str(endpoint.name),
+            "status": status,
+            "answer": _json(answer),
+            "body_models": tuple(models),
+            "body_required": bool(body.get("required")),
+            "parameters": tuple(self._parameters(path, operation)),
+        }
+
+    def _answer(self, operation: dict[str, Any]) -> tuple[int, Any]:
+        for code, response in (operation.get("responses") or {}).items():
+            if not str(code).startswith("2"):
+                continue
+            media = (self.codegen.resolve(response).get("content") or {}).get("application/json")
+            if media is None:
+                return int(code), None
+            for example in (media.get("examples") or {}).values():
+                example = self.codegen.resolve(example)
+                if "value" in example:
+                    return int(code), example["value"]
+            if "example" in media:
+                return int(code), media["example"]
+            return int(code), self.placeholder(media.get("schema") or {})
+        return 200, None
+
+    def _parameters(self, path: str, operation: dict[str, Any]) -> list[tuple[str, str, bool, dict[str, Any]]]:
+        path_item = self.codegen.resolve(self.codegen.spec.get("paths", {}).get(path, {}))
+        found: dict[tuple[str, str], tuple[str, str, bool, dict[str, Any]]] = {}
+        for parameter in [*(path_item.get("parameters") or ()), *(operation.get("parameters") or ())]:
+            parameter = self.codegen.resolve(parameter)
+            if parameter.get("in") not in ("path", "query"):
+                continue
+            schema = self._plain(parameter.get("schema") or {}, 0)
+            required = bool(parameter.get("required")) or parameter["in"] == "path"
+            found[(parameter["name"], parameter["in"])] = (parameter["name"], parameter["in"], required, schema)
+        return list(found.values())
+
+    def _plain(self, node: Any, depth: int) -> dict[str, Any]:
+        """A parameter's schema with ``$ref``s resolved and only what a query string can be checked against."""
+        node = self.codegen.resolve(node)
+        keep = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "format")
+        plain = {key: node[key] for key in keep if key in node}
+        if "items" in node and depth < 5:
+            plain["items"] = self._plain(node["items"], depth + 1)
+        for keyword in ("anyOf", "oneOf"):
+            if keyword in node and depth < 5:
+                plain["anyOf"] = [self._plain(member, depth + 1) for member in node[keyword]]
+        return plain
+
+    def placeholder(self, node: Any, depth: int = 0) -> Any:
+        """A JSON value of ``node``'s schema with every property filled: typed placeholders, never invented data."""
+        node = self.codegen.resolve(node)
+        if depth > 12:
+            return None
+        if "const" in node:
+            return node["const"]
+        if node.get("enum"):
+            values = [value for value in node["enum"] if value is not None]
+            return values[0] if values else None
+        if "allOf" in node:
+            merged: dict[str, Any] = {}
+            for part in node["allOf"]:
+                value = self.placeholder(part, depth + 1)
+                if isinstance(value, dict):
+                    merged.update(value)
+            return merged
+        for keyword in ("anyOf", "oneOf"):
+            members = [m for m in node.get(keyword) or () if self.codegen.resolve(m).get("type") != "null"]
+            if members:
+                return self.placeholder(members[0], depth + 1)
+        kind = node.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        if kind is None:
+            kind = "object" if "properties" in node else "array" if "items" in node else None
+        if kind == "object":
+            properties = node.get("properties") or {}
+            return {name: self.placeholder(schema, depth + 1) for name, schema in properties.items()}
+        if kind == "array":
+            return [self.placeholder(node.get("items") or {}, depth + 1)]
+        if kind == "boolean":
+            return False
+        if kind in ("integer", "number"):
+            return 1
+        if kind == "string":
+            if node.get("pattern") == r"^\d+$":
+                return "1"
+            return _PLACEHOLDER_STRINGS.get(str(node.get("format")), "text")
+        return None if kind == "null" else {}

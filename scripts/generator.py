@@ -4,7 +4,8 @@
 
 Same arguments and behaviour as ``python -m openapi_python_client``, plus:
 
-- Jinja globals from ``scripts/codegen.py`` (``codegen``: checks and parsing the spec's constraints need);
+- Jinja globals from ``scripts/codegen.py`` (``codegen``: checks and parsing the spec's constraints need;
+  ``examples``: what the testing kit's fake answers) and a ``pyrepr`` filter (a Python literal via ``repr``);
 - extra package files rendered from our templates (``EXTRA_FILES``), for code the stock generator has no file for.
 """
 
@@ -25,6 +26,7 @@ EXTRA_FILES = {
     "checks.py.jinja": "_checks.py",
     "groups.py.jinja": "_groups.py",
     "operations.md.jinja": "OPERATIONS.md",  # moved to docs/operations.md by scripts/regenerate.py
+    "examples.py.jinja": "_examples.py",
 }
 
 
@@ -47,7 +49,9 @@ def install(spec: dict[str, Any]) -> None:
             group_iterator=codegen.group_iterator,
             group_imports=codegen.group_imports,
             coverage=codegen.coverage,
+            examples=codegen.Examples(spec),
         )
+        self.env.filters["pyrepr"] = repr
 
     def _build_api(self: Any) -> None:
         original_build_api(self)

@@ -1,48 +1,41 @@
 """Code written the way a user of the SDK writes it, type-checked with ``mypy --strict`` in CI (``make typecheck``).
 
-No ``cast``, no ``type: ignore``, one import of the SDK plus ``hero_health_client.types``: if the public surface
-stops type-checking for users, this file fails before they do.
+No ``cast``, no ``type: ignore``, imports of the SDK, ``hero_health_client.types`` and the testing kit only: if
+the public surface stops type-checking for users, this file fails before they do.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
-
-import httpx
 
 from hero_health_client import HeroClient, HeroError, RequestValidationError
+from hero_health_client.testing import FakeHero, RecordedRequest
 from hero_health_client.types import MessageType, SendMessageResponse, Unset
 
+APPOINTMENT = {
+    "id": "17",
+    "practitioner_id": "3",
+    "location_id": "4",
+    "appointment_type_id": "5",
+    "start_time": "2026-10-25T01:30:00Z",
+}
 
-def fake_hero(sent: list[dict[str, object]]) -> httpx.MockTransport:
-    """Answers the two operations the reminder job uses, and records what was sent."""
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/v1/messages/send":
-            body = json.loads(request.content)
-            sent.append(body)
-            return httpx.Response(
-                200,
-                json={
-                    "message_id": str(len(sent)),
-                    "content": body["message_string"],
-                    "created_at": "2026-10-25T09:00:00Z",
-                    "write_to_record": body.get("write_to_record", False),
-                },
-            )
-        return httpx.Response(
-            200,
-            json={
-                "id": "17",
-                "practitioner_id": "3",
-                "location_id": "4",
-                "appointment_type_id": "5",
-                "start_time": "2026-10-25T01:30:00Z",
-            },
-        )
+def fake_hero() -> FakeHero:
+    """The two operations the reminder job uses: a fixed appointment, and SMS answers numbered as they come."""
+    fake = FakeHero()
+    fake.on("GET /v1/appointments/{id}", json=APPOINTMENT)
 
-    return httpx.MockTransport(answer)
+    def numbered(call: RecordedRequest) -> dict[str, object]:
+        return {
+            "message_id": str(len(fake.calls(call.route)) + 1),
+            "content": call.json["message_string"],
+            "created_at": "2026-10-25T09:00:00Z",
+            "write_to_record": call.json.get("write_to_record", False),
+        }
+
+    fake.on("POST /v1/messages/send", handler=numbered)
+    return fake
 
 
 async def remind(hero: HeroClient, appointment_id: str, patient_id: str) -> SendMessageResponse:
@@ -59,8 +52,8 @@ async def remind(hero: HeroClient, appointment_id: str, patient_id: str) -> Send
 
 
 async def test_a_reminder_job_written_against_the_public_surface() -> None:
-    sent: list[dict[str, object]] = []
-    async with HeroClient("test-key", "1", transport=fake_hero(sent), rate_limit=None) as hero:
+    fake = fake_hero()
+    async with HeroClient("test-key", "1", transport=fake, rate_limit=None) as hero:
         reply = await remind(hero, "17", "943")
         detailed = await hero.messages.send_message.raw(
             patient_id="943", message_type=MessageType.EMAIL, message_string="Second channel"
@@ -71,6 +64,7 @@ async def test_a_reminder_job_written_against_the_public_surface() -> None:
             field = refused.field
         except HeroError:
             field = "another error"
+    sent = [call.json for call in fake.calls(hero.messages.send_message)]
     assert reply.message_id == "1" and reply.content.startswith("Reminder")
     assert detailed.status_code == 200 and detailed.parsed is not None and detailed.parsed.message_id == "2"
     assert field == "SendMessageRequest.patient_id"
