@@ -214,9 +214,18 @@ def check_processed(exc: ResponseValidationError, endpoint: Endpoint, *, status:
     assert_no_values(exc)
 
 
-@pytest.mark.parametrize("use_detailed", [False, True], ids=["asyncio", "asyncio_detailed"])
-@pytest.mark.parametrize(("content", "content_type"), [c[1:] for c in NOT_AN_OBJECT], ids=[c[0] for c in NOT_AN_OBJECT])
-@pytest.mark.parametrize("endpoint", [SEND, STATUS_GET, ADMINS, SLOT_GET], ids=lambda e: e.name)
+# An empty 200 is left out of asyncio_detailed, which may report it as ``parsed=None``; asyncio must not let it out as
+# the generated ``UnexpectedStatus`` (not a HeroError).
+NOT_AN_OBJECT_CALLS = [
+    pytest.param(endpoint, content, content_type, use_detailed, id=f"{endpoint.name}-{case}-{style}")
+    for endpoint in (SEND, STATUS_GET, ADMINS, SLOT_GET)
+    for case, content, content_type in NOT_AN_OBJECT
+    for use_detailed, style in ((False, "asyncio"), (True, "asyncio_detailed"))
+    if not (use_detailed and content == b"")
+]
+
+
+@pytest.mark.parametrize(("endpoint", "content", "content_type", "use_detailed"), NOT_AN_OBJECT_CALLS)
 async def test_a_body_that_is_not_a_json_object(
     endpoint: Endpoint, content: bytes, content_type: str, use_detailed: bool, api_key: str, no_sleep: list[float]
 ) -> None:
