@@ -9,6 +9,7 @@ per constraint kind the spec declares, taken from real fields of ``openapi.yaml`
 from __future__ import annotations
 
 import datetime
+import json
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from hero_health_client.generated.api.admin import list_admins
 from hero_health_client.generated.api.booking import cancel_appointment, get_slot
 from hero_health_client.generated.api.episode import list_episodes
 from hero_health_client.generated.api.invoicing import list_customers
-from hero_health_client.generated.api.messages import list_batch_messages
+from hero_health_client.generated.api.messages import list_batch_messages, send_message
 from hero_health_client.generated.api.patients import get_patient_by_id, get_patient_by_id_v2
 from hero_health_client.generated.api.practice_group import list_appointment_types
 from hero_health_client.generated.models import (
@@ -597,3 +598,14 @@ async def test_get_slot_with_dot_does_not_list_slots(api_key: str) -> None:
             with pytest.raises(RequestValidationError):
                 await get_patient_by_id.asyncio(bad, client=hero)
     assert recorder.requests == []
+
+
+async def test_the_issue_request_built_from_plain_strings_is_sent(api_key: str) -> None:
+    """``message_type="sms"`` used to fail at send time with AttributeError; now it is the member and goes out."""
+    answer = {"message_id": "9", "content": "hi", "created_at": "2026-03-29T01:30:00Z", "write_to_record": False}
+    recorder = Recorder(httpx.Response(200, json=answer))
+    body = SendMessageRequest(patient_id="943", message_type="sms", message_string="hi")  # type: ignore[arg-type]
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limit=None) as hero:
+        await send_message.asyncio(client=hero, body=body)
+    sent = json.loads(recorder.requests[0].content)
+    assert sent["message_type"] == "sms" and sent["patient_id"] == "943"
