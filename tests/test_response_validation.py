@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 import struct
 import traceback
@@ -249,8 +250,15 @@ async def test_a_body_that_is_not_a_json_object(
     ids=[f"{c[0].name}-{c[1]}" for c in BAD_OBJECTS],
 )
 async def test_a_json_object_that_breaks_the_model(
-    endpoint: Endpoint, body: dict[str, Any], field: str | None, use_detailed: bool, api_key: str, no_sleep: list[float]
+    endpoint: Endpoint,
+    body: dict[str, Any],
+    field: str | None,
+    use_detailed: bool,
+    api_key: str,
+    no_sleep: list[float],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     recorder = Recorder(httpx.Response(200, json=body))
     async with hero(api_key, recorder) as client:
         with pytest.raises(ResponseValidationError) as caught:
@@ -264,6 +272,8 @@ async def test_a_json_object_that_breaks_the_model(
         assert field in str(exc)
     assert len(recorder.requests) == 1
     assert no_sleep == []
+    for record in caplog.records:  # nothing logged on the way carries the body's values either
+        assert PATIENT_NUMBER not in record.getMessage() and FAKE_NAME not in record.getMessage()
 
 
 @pytest.mark.parametrize("status", [201, 202])
@@ -346,6 +356,7 @@ async def test_a_get_body_cut_off_is_retried_until_the_retries_run_out(
         with pytest.raises(HeroError) as caught:
             await endpoint.call(client)
     assert len(recorder.requests) == 3
+    assert client.stats.retries == 2
     # Either kind says what happened; neither is a raw httpx error, and neither carries a value.
     assert isinstance(caught.value, ResponseValidationError | APIConnectionError), type(caught.value)
     assert_no_values(caught.value)
