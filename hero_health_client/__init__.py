@@ -20,6 +20,8 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestValidationError,
+    ResponseValidationError,
     ServerError,
     ValidationError,
 )
@@ -46,6 +48,8 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateLimiter",
+    "RequestValidationError",
+    "ResponseValidationError",
     "ServerError",
     "SlidingWindowLimiter",
     "ValidationError",

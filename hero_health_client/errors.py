@@ -13,9 +13,28 @@ from typing import Any
 
 import httpx
 
+# The base class and the validation errors live in the generated package, which raises them itself and never
+# imports this wrapper; they are re-exported here with the rest.
+from .generated.errors import HeroError, RequestValidationError, ResponseValidationError, UnexpectedStatus
 
-class HeroError(Exception):
-    """Base class of every error this SDK raises."""
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "FieldError",
+    "GDPRRestrictionError",
+    "HeroAPIError",
+    "HeroError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ServerError",
+    "UnexpectedStatus",
+    "ValidationError",
+    "error_for_response",
+]
 
 
 class APIConnectionError(HeroError):
@@ -121,6 +140,38 @@ def _field_errors(body: dict[str, Any]) -> tuple[FieldError, ...]:
     return tuple(found)
 
 
+def _mock_field_errors(response: httpx.Response) -> tuple[FieldError, ...]:
+    """Field errors from Stoplight Prism's ``sl-violations`` header, which names what the local mock rejected.
+
+    Each violation has a ``location`` such as ``["request", "body", "patient_id"]``; its ``message`` describes the
+    rule (Prism does not echo the value).
+    """
+    header = response.headers.get("sl-violations")
+    if not header:
+        return ()
+    try:
+        violations = json.loads(header)
+    except ValueError:
+        return ()
+    found = []
+    for violation in violations if isinstance(violations, list) else ():
+        if not isinstance(violation, dict):
+            continue
+        location = violation.get("location")
+        parts = [p for p in location if isinstance(p, str | int)] if isinstance(location, list) else []
+        if parts[:1] == ["request"]:
+            parts = parts[2:] if parts[1:2] == ["body"] else parts[1:]
+        message, code = violation.get("message"), violation.get("code")
+        found.append(
+            FieldError(
+                tuple(parts),
+                str(message) if isinstance(message, str) else None,
+                str(code) if code is not None else None,
+            )
+        )
+    return tuple(found)
+
+
 def error_for_response(response: httpx.Response, *, route: str, retry_after: float | None = None) -> HeroAPIError:
     """The typed error for an error answer whose body has been read."""
     status = response.status_code
@@ -138,7 +189,7 @@ def error_for_response(response: httpx.Response, *, route: str, retry_after: flo
         restricted.restrictions = restrictions
         return restricted
     if status in (400, 422):
-        field_errors = _field_errors(body)
+        field_errors = _mock_field_errors(response) or _field_errors(body)
         validation = ValidationError(**common, route=route, detail="; ".join(map(str, field_errors)))
         validation.field_errors = field_errors
         return validation

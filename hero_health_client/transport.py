@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from ._redact import path_template
-from .errors import APIConnectionError, APITimeoutError, error_for_response
+from .errors import APIConnectionError, APITimeoutError, ResponseValidationError, error_for_response
 from .limits import RateLimiter
 
 logger = logging.getLogger("hero_health_client")
@@ -131,6 +131,25 @@ class HeroTransport(httpx.AsyncBaseTransport):
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
             logger.debug("%s -> %d attempt=%d elapsed=%.3fs", route, status, attempt + 1, elapsed)
             if status < 400:
+                # Read the body here, inside the retry loop: a GET cut off mid-body is retried like any failure,
+                # while a POST cut off after its 2xx headers was processed by Hero and must not be sent again.
+                try:
+                    await response.aread()
+                except httpx.TransportError as exc:
+                    await response.aclose()
+                    reason = type(exc).__name__
+                    if method in IDEMPOTENT_METHODS and attempt < self._retry.max_retries:
+                        attempt = await self._wait_before_retry(route, reason, attempt, self._retry.backoff(attempt))
+                        continue
+                    raise ResponseValidationError(
+                        model=request.extensions.get("operation_id") or "answer",
+                        field=None,
+                        expected="a complete body",
+                        received=f"a body cut off ({reason})",
+                        route=route,
+                        status_code=status,
+                        response=response,
+                    ) from exc
                 return response
 
             await response.aread()

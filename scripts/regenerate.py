@@ -56,8 +56,7 @@ def generate_into(workdir: Path) -> Path:
     _run(
         [
             sys.executable,
-            "-m",
-            "openapi_python_client",
+            str(REPO_ROOT / "scripts" / "generator.py"),
             "generate",
             "--path",
             str(SPEC),

@@ -56,7 +56,7 @@ def test_downloads_validates_writes_and_summarises(served: tuple[str, Path], tmp
     assert status == 0
     assert yaml.safe_load(output.read_text(encoding="utf-8")) == newer
     summary = summary_file.read_text(encoding="utf-8")
-    assert "Operations: 66 (1 added, 1 removed, 1 changed)" in summary
+    assert "Operations: 67 (1 added, 1 removed, 1 changed)" in summary
     assert "+ GET /v1/products (listProducts)" in summary
     assert "- GET /v1/locations (listLocations)" in summary
     assert "~ POST /v1/messages/send (sendMessage)" in summary

@@ -22,6 +22,7 @@ import yaml
 from dateutil.parser import isoparse
 from jsonschema import Draft202012Validator
 
+from hero_health_client.generated.errors import ResponseValidationError
 from hero_health_client.generated.types import Unset
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -209,7 +210,7 @@ def to_python(value: Any, annotation: Any) -> Any:
     for member in _members(annotation):
         try:
             converted = _convert(value, member)
-        except (TypeError, ValueError, KeyError) as exc:
+        except (TypeError, ValueError, KeyError, ResponseValidationError) as exc:
             problems.append(f"{getattr(member, '__name__', member)}: {type(exc).__name__} {exc}")
             continue
         if getattr(converted, "additional_properties", None):

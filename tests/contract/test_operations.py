@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from hero_health_client import HeroAPIError, HeroClient, ValidationError
-from hero_health_client.generated.api.messages import send_message
+from hero_health_client import HeroAPIError, HeroClient, RequestValidationError, ValidationError
 from hero_health_client.generated.models import MessageType, SendMessageRequest
 from hero_health_client.generated.types import Response
 
@@ -97,10 +96,18 @@ async def test_dynamic_answers_parse(op: Operation, dynamic_client: HeroClient) 
 
 
 async def test_prism_rejects_what_breaks_the_spec(static_client: HeroClient) -> None:
-    """The harness would notice: a body that breaks the spec comes back as a typed error naming the violation."""
-    body = SendMessageRequest(patient_id="not-a-number", message_type=MessageType.SMS, message_string="hi")
+    """The harness would notice: a body that breaks the spec comes back as a typed error naming the violation.
+
+    The models refuse such a body before it leaves, so it goes through the escape hatch; Prism's ``sl-violations``
+    header then names the field in ``field_errors``, as the ``make mock`` loop shows it.
+    """
+    with pytest.raises(RequestValidationError):
+        SendMessageRequest(patient_id="not-a-number", message_type=MessageType.SMS, message_string="hi")
+    bad = {"patient_id": "not-a-number", "message_type": "sms", "message_string": "hi"}
     with pytest.raises(ValidationError) as caught:
-        await send_message.asyncio(client=static_client, body=body)
+        await static_client.request("POST", "/v1/messages/send", json=bad)
     assert caught.value.response is not None
     violations = _violations(caught.value.response.headers, where="request")
     assert [v["location"] for v in violations] == [["request", "body", "patient_id"]], violations
+    assert [error.path for error in caught.value.field_errors] == [("patient_id",)]
+    assert "patient_id" in str(caught.value) and "not-a-number" not in str(caught.value)

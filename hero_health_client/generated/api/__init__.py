@@ -31,6 +31,7 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("invoicing", "update_invoice", "PATCH", "/v1/invoicing/invoices/{id}"),
     ("invoicing", "link_invoice", "POST", "/v1/invoicing/invoices/link"),
     ("links", "update_booking_link", "PATCH", "/v1/booking_links/{id}"),
+    ("links", "create_attachment_link", "POST", "/v1/attachment_links"),
     ("messages", "list_batch_messages", "GET", "/v1/batch_message"),
     ("messages", "create_batch_message", "POST", "/v1/batch_message"),
     ("messages", "send_batch_message", "PATCH", "/v1/batch_message/{id}/send"),

@@ -39,6 +39,8 @@ from .coupon_applies_to import CouponAppliesTo
 from .create_access_token_response import CreateAccessTokenResponse
 from .create_appointment_request import CreateAppointmentRequest
 from .create_appointment_response import CreateAppointmentResponse
+from .create_attachment_link_request import CreateAttachmentLinkRequest
+from .create_attachment_link_response import CreateAttachmentLinkResponse
 from .create_batch_message_request import CreateBatchMessageRequest
 from .create_customer_request import CreateCustomerRequest
 from .create_invoice_request import CreateInvoiceRequest
@@ -232,6 +234,8 @@ __all__ = (
     "CreateAccessTokenResponse",
     "CreateAppointmentRequest",
     "CreateAppointmentResponse",
+    "CreateAttachmentLinkRequest",
+    "CreateAttachmentLinkResponse",
     "CreateBatchMessageRequest",
     "CreateCustomerRequest",
     "CreateInvoiceRequest",

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.admin_prescriber_details_type_0 import AdminPrescriberDetailsType0
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.admin_prescriber_details_type_0 import AdminPrescriberDetailsType0
-
-
 T = TypeVar("T", bound="Admin")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class Admin:
     """A staff account of the practice group.
@@ -30,17 +32,25 @@ class Admin:
         prescriber_details (AdminPrescriberDetailsType0 | None | Unset):
     """
 
-    id: str
-    first_name: str
-    last_name: str
-    email: str
-    external_prescriber_id: None | str
-    prescriber_details: AdminPrescriberDetailsType0 | None | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    first_name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    last_name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    email: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    external_prescriber_id: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    prescriber_details: AdminPrescriberDetailsType0 | None | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.instance(AdminPrescriberDetailsType0), _c.null))),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.admin_prescriber_details_type_0 import AdminPrescriberDetailsType0  # noqa: PLC0415
-
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         first_name = self.first_name
@@ -60,70 +70,99 @@ class Admin:
         else:
             prescriber_details = self.prescriber_details
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": email,
-                "external_prescriber_id": external_prescriber_id,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["first_name"] = first_name
+        field_dict["last_name"] = last_name
+        field_dict["email"] = email
+        field_dict["external_prescriber_id"] = external_prescriber_id
         if prescriber_details is not UNSET:
             field_dict["prescriber_details"] = prescriber_details
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.admin_prescriber_details_type_0 import AdminPrescriberDetailsType0  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Admin")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("Admin", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("Admin", "id", "a string", _id)
+        id = _id
+        try:
+            _first_name = src["first_name"]
+        except KeyError:
+            raise _c.missing("Admin", "first_name") from None
+        first_name: str
+        if not (isinstance(_first_name, str)):
+            raise _c.wrong("Admin", "first_name", "a string", _first_name)
+        first_name = _first_name
+        try:
+            _last_name = src["last_name"]
+        except KeyError:
+            raise _c.missing("Admin", "last_name") from None
+        last_name: str
+        if not (isinstance(_last_name, str)):
+            raise _c.wrong("Admin", "last_name", "a string", _last_name)
+        last_name = _last_name
+        try:
+            _email = src["email"]
+        except KeyError:
+            raise _c.missing("Admin", "email") from None
+        email: str
+        if not (isinstance(_email, str)):
+            raise _c.wrong("Admin", "email", "a string", _email)
+        email = _email
+        try:
+            _external_prescriber_id = src["external_prescriber_id"]
+        except KeyError:
+            raise _c.missing("Admin", "external_prescriber_id") from None
+        external_prescriber_id: None | str
+        if isinstance(_external_prescriber_id, str):
+            if not (isinstance(_external_prescriber_id, str)):
+                raise _c.wrong("Admin", "external_prescriber_id", "a string", _external_prescriber_id)
+            external_prescriber_id = _external_prescriber_id
+        elif _external_prescriber_id is None:
+            if not (_external_prescriber_id is None):
+                raise _c.wrong("Admin", "external_prescriber_id", "null", _external_prescriber_id)
+            external_prescriber_id = _external_prescriber_id
+        else:
+            raise _c.wrong("Admin", "external_prescriber_id", "a string or null", _external_prescriber_id)
+        _prescriber_details = src.get("prescriber_details", UNSET)
+        prescriber_details: AdminPrescriberDetailsType0 | None | Unset
+        if _prescriber_details is UNSET:
+            prescriber_details = UNSET
+        else:
+            if isinstance(_prescriber_details, dict):
+                try:
+                    prescriber_details = AdminPrescriberDetailsType0.from_dict(_prescriber_details)
+                except ResponseValidationError as exc:
+                    raise exc.nested("Admin", "prescriber_details") from None
+            elif _prescriber_details is None:
+                if not (_prescriber_details is None):
+                    raise _c.wrong("Admin", "prescriber_details", "null", _prescriber_details)
+                prescriber_details = _prescriber_details
+            else:
+                raise _c.wrong(
+                    "Admin", "prescriber_details", "AdminPrescriberDetailsType0 or null", _prescriber_details
+                )
 
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        first_name = d.pop("first_name")
-
-        last_name = d.pop("last_name")
-
-        email = d.pop("email")
-
-        def _parse_external_prescriber_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        external_prescriber_id = _parse_external_prescriber_id(d.pop("external_prescriber_id"))
-
-        def _parse_prescriber_details(data: object) -> AdminPrescriberDetailsType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                prescriber_details_type_0 = AdminPrescriberDetailsType0.from_dict(data)
-
-                return prescriber_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AdminPrescriberDetailsType0 | None | Unset, data)
-
-        prescriber_details = _parse_prescriber_details(d.pop("prescriber_details", UNSET))
-
-        admin = cls(
-            id=id,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            external_prescriber_id=external_prescriber_id,
-            prescriber_details=prescriber_details,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "email", email)
+        _set(obj, "external_prescriber_id", external_prescriber_id)
+        _set(obj, "prescriber_details", prescriber_details)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        admin.additional_properties = d
-        return admin
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -140,3 +179,15 @@ class Admin:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "external_prescriber_id",
+        "prescriber_details",
+    }
+)

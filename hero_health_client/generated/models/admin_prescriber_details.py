@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AdminPrescriberDetails")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class AdminPrescriberDetails:
     """Prescriber identity of an admin (typed from an example).
@@ -23,47 +27,74 @@ class AdminPrescriberDetails:
         registration_code (str | Unset):
     """
 
-    name: str | Unset = UNSET
-    email: str | Unset = UNSET
-    registration_code: str | Unset = UNSET
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    email: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(fmt="email")))
+    )
+
+    registration_code: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         name = self.name
 
         email = self.email
 
         registration_code = self.registration_code
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if name is not UNSET:
             field_dict["name"] = name
         if email is not UNSET:
             field_dict["email"] = email
         if registration_code is not UNSET:
             field_dict["registration_code"] = registration_code
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "AdminPrescriberDetails")
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("AdminPrescriberDetails", "name", "a string", _name)
+            name = _name
+        _email = src.get("email", UNSET)
+        email: str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if not (isinstance(_email, str)):
+                raise _c.wrong("AdminPrescriberDetails", "email", "a string", _email)
+            email = _email
+        _registration_code = src.get("registration_code", UNSET)
+        registration_code: str | Unset
+        if _registration_code is UNSET:
+            registration_code = UNSET
+        else:
+            if not (isinstance(_registration_code, str)):
+                raise _c.wrong("AdminPrescriberDetails", "registration_code", "a string", _registration_code)
+            registration_code = _registration_code
 
-        email = d.pop("email", UNSET)
-
-        registration_code = d.pop("registration_code", UNSET)
-
-        admin_prescriber_details = cls(
-            name=name,
-            email=email,
-            registration_code=registration_code,
+        obj = _new(cls)
+        _set(obj, "name", name)
+        _set(obj, "email", email)
+        _set(obj, "registration_code", registration_code)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        admin_prescriber_details.additional_properties = d
-        return admin_prescriber_details
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -80,3 +111,12 @@ class AdminPrescriberDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "email",
+        "registration_code",
+    }
+)

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.appointment_cancelled_event_event import AppointmentCancelledEventEvent
 from ..models.appointment_cancelled_event_object import AppointmentCancelledEventObject
 
 T = TypeVar("T", bound="AppointmentCancelledEvent")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_object_(value: AppointmentCancelledEventObject | Literal["Appointment"]) -> AppointmentCancelledEventObject:
+    """The AppointmentCancelledEventObject member for a member or its plain value (``AppointmentCancelledEvent.object_``)."""
+    return (
+        _c.enum_member(AppointmentCancelledEventObject, value, "AppointmentCancelledEvent.object_")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_event(
+    value: AppointmentCancelledEventEvent | Literal["appointment.cancelled"],
+) -> AppointmentCancelledEventEvent:
+    """The AppointmentCancelledEventEvent member for a member or its plain value (``AppointmentCancelledEvent.event``)."""
+    return (
+        _c.enum_member(AppointmentCancelledEventEvent, value, "AppointmentCancelledEvent.event")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class AppointmentCancelledEvent:
     """Payload delivered when an appointment is cancelled.
@@ -25,13 +49,33 @@ class AppointmentCancelledEvent:
         event (AppointmentCancelledEventEvent):
     """
 
-    object_: AppointmentCancelledEventObject
-    id: str
-    practice_group_id: str
-    event: AppointmentCancelledEventEvent
+    object_: AppointmentCancelledEventObject = _attrs_field(
+        converter=_to_object_,
+        validator=_c.validator(
+            _c.instance(
+                AppointmentCancelledEventObject, "one of 'Appointment' (or a AppointmentCancelledEventObject member)"
+            )
+        ),
+    )
+
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    practice_group_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    event: AppointmentCancelledEventEvent = _attrs_field(
+        converter=_to_event,
+        validator=_c.validator(
+            _c.instance(
+                AppointmentCancelledEventEvent,
+                "one of 'appointment.cancelled' (or a AppointmentCancelledEventEvent member)",
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         object_ = self.object_.value
 
         id = self.id
@@ -40,39 +84,57 @@ class AppointmentCancelledEvent:
 
         event = self.event.value
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "object": object_,
-                "id": id,
-                "practice_group_id": practice_group_id,
-                "event": event,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["object"] = object_
+        field_dict["id"] = id
+        field_dict["practice_group_id"] = practice_group_id
+        field_dict["event"] = event
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        object_ = AppointmentCancelledEventObject(d.pop("object"))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "AppointmentCancelledEvent")
+        try:
+            _object_ = src["object"]
+        except KeyError:
+            raise _c.missing("AppointmentCancelledEvent", "object") from None
+        object_: AppointmentCancelledEventObject
+        object_ = _c.enum_from_wire(AppointmentCancelledEventObject, _object_, "AppointmentCancelledEvent", "object")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("AppointmentCancelledEvent", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("AppointmentCancelledEvent", "id", "a string", _id)
+        id = _id
+        try:
+            _practice_group_id = src["practice_group_id"]
+        except KeyError:
+            raise _c.missing("AppointmentCancelledEvent", "practice_group_id") from None
+        practice_group_id: str
+        if not (isinstance(_practice_group_id, str)):
+            raise _c.wrong("AppointmentCancelledEvent", "practice_group_id", "a string", _practice_group_id)
+        practice_group_id = _practice_group_id
+        try:
+            _event = src["event"]
+        except KeyError:
+            raise _c.missing("AppointmentCancelledEvent", "event") from None
+        event: AppointmentCancelledEventEvent
+        event = _c.enum_from_wire(AppointmentCancelledEventEvent, _event, "AppointmentCancelledEvent", "event")
 
-        id = d.pop("id")
-
-        practice_group_id = d.pop("practice_group_id")
-
-        event = AppointmentCancelledEventEvent(d.pop("event"))
-
-        appointment_cancelled_event = cls(
-            object_=object_,
-            id=id,
-            practice_group_id=practice_group_id,
-            event=event,
+        obj = _new(cls)
+        _set(obj, "object_", object_)
+        _set(obj, "id", id)
+        _set(obj, "practice_group_id", practice_group_id)
+        _set(obj, "event", event)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        appointment_cancelled_event.additional_properties = d
-        return appointment_cancelled_event
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -89,3 +151,13 @@ class AppointmentCancelledEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "object",
+        "id",
+        "practice_group_id",
+        "event",
+    }
+)

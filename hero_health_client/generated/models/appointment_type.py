@@ -4,19 +4,62 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.appointment_type_assignee_type import AppointmentTypeAssigneeType
 from ..models.appointment_type_practitioner_type import AppointmentTypePractitionerType
 from ..models.appointment_type_sector import AppointmentTypeSector
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AppointmentType")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_practitioner_type(
+    value: AppointmentTypePractitionerType
+    | Literal[
+        "GP",
+        "Nurse",
+        "Psychologist",
+        "Radiologist",
+        "Psychiatrist",
+        "Health and Exercise Consultant",
+        "Personal Trainer",
+        "Cognitive Behavioural Therapist",
+        "GP – Dermatology Specialist",
+        "Rheumatologist",
+    ],
+) -> AppointmentTypePractitionerType:
+    """The AppointmentTypePractitionerType member for a member or its plain value (``AppointmentType.practitioner_type``)."""
+    return (
+        _c.enum_member(AppointmentTypePractitionerType, value, "AppointmentType.practitioner_type")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_assignee_type(
+    value: AppointmentTypeAssigneeType | None | Unset | Literal["Admin", "AdminTeam"],
+) -> AppointmentTypeAssigneeType | None | Unset:
+    """The AppointmentTypeAssigneeType member for a member or its plain value (``AppointmentType.assignee_type``)."""
+    return (
+        _c.enum_member(AppointmentTypeAssigneeType, value, "AppointmentType.assignee_type")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_sector(value: AppointmentTypeSector | Unset | Literal["nhs", "paid"]) -> AppointmentTypeSector | Unset:
+    """The AppointmentTypeSector member for a member or its plain value (``AppointmentType.sector``)."""
+    return _c.enum_member(AppointmentTypeSector, value, "AppointmentType.sector") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class AppointmentType:
     """One appointment type of the practice group.
@@ -28,12 +71,12 @@ class AppointmentType:
         next_available_at (datetime.datetime | None):
         slot_count (float):
         price (float):
-        assignee_id (None | str):  Example: 12345.
-        assignee_type (AppointmentTypeAssigneeType | None):
         duration (float):
         use_partner_bookable_slots (bool):
         form_id (None | str):
         practitioner_type (AppointmentTypePractitionerType):
+        assignee_id (None | str | Unset):  Example: 12345.
+        assignee_type (AppointmentTypeAssigneeType | None | Unset):
         sector (AppointmentTypeSector | Unset):
         video (bool | Unset):  Default: False.
         in_person (bool | Unset):  Default: False.
@@ -41,26 +84,81 @@ class AppointmentType:
         admin_booking_invoice_required (bool | Unset):
     """
 
-    id: str
-    name: str
-    partner_slot_name: str
-    next_available_at: datetime.datetime | None
-    slot_count: float
-    price: float
-    assignee_id: None | str
-    assignee_type: AppointmentTypeAssigneeType | None
-    duration: float
-    use_partner_bookable_slots: bool
-    form_id: None | str
-    practitioner_type: AppointmentTypePractitionerType
-    sector: AppointmentTypeSector | Unset = UNSET
-    video: bool | Unset = False
-    in_person: bool | Unset = False
-    telephone: bool | Unset = False
-    admin_booking_invoice_required: bool | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    partner_slot_name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    next_available_at: datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null))
+    )
+
+    slot_count: float = _attrs_field(validator=_c.validator(_c.number))
+
+    price: float = _attrs_field(validator=_c.validator(_c.number))
+
+    duration: float = _attrs_field(validator=_c.validator(_c.number))
+
+    use_partner_bookable_slots: bool = _attrs_field(validator=_c.validator(_c.boolean))
+
+    form_id: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    practitioner_type: AppointmentTypePractitionerType = _attrs_field(
+        converter=_to_practitioner_type,
+        validator=_c.validator(
+            _c.instance(
+                AppointmentTypePractitionerType,
+                "one of 'GP', 'Nurse', 'Psychologist', 'Radiologist', 'Psychiatrist', 'Health and Exercise Consultant', 'Personal Trainer', 'Cognitive Behavioural Therapist', 'GP – Dermatology Specialist', 'Rheumatologist' (or a AppointmentTypePractitionerType member)",
+            )
+        ),
+    )
+
+    assignee_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(pattern="^\\d+$"), _c.null)))
+    )
+
+    assignee_type: AppointmentTypeAssigneeType | None | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_assignee_type,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        AppointmentTypeAssigneeType,
+                        "one of 'Admin', 'AdminTeam' (or a AppointmentTypeAssigneeType member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    sector: AppointmentTypeSector | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_sector,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset, _c.instance(AppointmentTypeSector, "one of 'nhs', 'paid' (or a AppointmentTypeSector member)")
+            )
+        ),
+    )
+
+    video: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    in_person: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    telephone: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    admin_booking_invoice_required: bool | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
@@ -69,22 +167,13 @@ class AppointmentType:
 
         next_available_at: None | str
         if isinstance(self.next_available_at, datetime.datetime):
-            next_available_at = self.next_available_at.isoformat()
+            next_available_at = _c.datetime_to_wire(self.next_available_at)
         else:
             next_available_at = self.next_available_at
 
         slot_count = self.slot_count
 
         price = self.price
-
-        assignee_id: None | str
-        assignee_id = self.assignee_id
-
-        assignee_type: None | str
-        if isinstance(self.assignee_type, AppointmentTypeAssigneeType):
-            assignee_type = self.assignee_type.value
-        else:
-            assignee_type = self.assignee_type
 
         duration = self.duration
 
@@ -94,6 +183,20 @@ class AppointmentType:
         form_id = self.form_id
 
         practitioner_type = self.practitioner_type.value
+
+        assignee_id: None | str | Unset
+        if isinstance(self.assignee_id, Unset):
+            assignee_id = UNSET
+        else:
+            assignee_id = self.assignee_id
+
+        assignee_type: None | str | Unset
+        if isinstance(self.assignee_type, Unset):
+            assignee_type = UNSET
+        elif isinstance(self.assignee_type, AppointmentTypeAssigneeType):
+            assignee_type = self.assignee_type.value
+        else:
+            assignee_type = self.assignee_type
 
         sector: str | Unset = UNSET
         if not isinstance(self.sector, Unset):
@@ -107,24 +210,21 @@ class AppointmentType:
 
         admin_booking_invoice_required = self.admin_booking_invoice_required
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "name": name,
-                "partner_slot_name": partner_slot_name,
-                "next_available_at": next_available_at,
-                "slot_count": slot_count,
-                "price": price,
-                "assignee_id": assignee_id,
-                "assignee_type": assignee_type,
-                "duration": duration,
-                "use_partner_bookable_slots": use_partner_bookable_slots,
-                "form_id": form_id,
-                "practitioner_type": practitioner_type,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["name"] = name
+        field_dict["partner_slot_name"] = partner_slot_name
+        field_dict["next_available_at"] = next_available_at
+        field_dict["slot_count"] = slot_count
+        field_dict["price"] = price
+        field_dict["duration"] = duration
+        field_dict["use_partner_bookable_slots"] = use_partner_bookable_slots
+        field_dict["form_id"] = form_id
+        field_dict["practitioner_type"] = practitioner_type
+        if assignee_id is not UNSET:
+            field_dict["assignee_id"] = assignee_id
+        if assignee_type is not UNSET:
+            field_dict["assignee_type"] = assignee_type
         if sector is not UNSET:
             field_dict["sector"] = sector
         if video is not UNSET:
@@ -135,109 +235,199 @@ class AppointmentType:
             field_dict["telephone"] = telephone
         if admin_booking_invoice_required is not UNSET:
             field_dict["admin_booking_invoice_required"] = admin_booking_invoice_required
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        name = d.pop("name")
-
-        partner_slot_name = d.pop("partner_slot_name")
-
-        def _parse_next_available_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_available_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return next_available_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        next_available_at = _parse_next_available_at(d.pop("next_available_at"))
-
-        slot_count = d.pop("slot_count")
-
-        price = d.pop("price")
-
-        def _parse_assignee_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        assignee_id = _parse_assignee_id(d.pop("assignee_id"))
-
-        def _parse_assignee_type(data: object) -> AppointmentTypeAssigneeType | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                assignee_type_type_0 = AppointmentTypeAssigneeType(data)
-
-                return assignee_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AppointmentTypeAssigneeType | None, data)
-
-        assignee_type = _parse_assignee_type(d.pop("assignee_type"))
-
-        duration = d.pop("duration")
-
-        use_partner_bookable_slots = d.pop("use_partner_bookable_slots")
-
-        def _parse_form_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        form_id = _parse_form_id(d.pop("form_id"))
-
-        practitioner_type = AppointmentTypePractitionerType(d.pop("practitioner_type"))
-
-        _sector = d.pop("sector", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "AppointmentType")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("AppointmentType", "id", "a string", _id)
+        id = _id
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("AppointmentType", "name", "a string", _name)
+        name = _name
+        try:
+            _partner_slot_name = src["partner_slot_name"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "partner_slot_name") from None
+        partner_slot_name: str
+        if not (isinstance(_partner_slot_name, str)):
+            raise _c.wrong("AppointmentType", "partner_slot_name", "a string", _partner_slot_name)
+        partner_slot_name = _partner_slot_name
+        try:
+            _next_available_at = src["next_available_at"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "next_available_at") from None
+        next_available_at: datetime.datetime | None
+        if isinstance(_next_available_at, str):
+            next_available_at = _c.parse_datetime(_next_available_at, "AppointmentType", "next_available_at")
+        elif _next_available_at is None:
+            if not (_next_available_at is None):
+                raise _c.wrong("AppointmentType", "next_available_at", "null", _next_available_at)
+            next_available_at = _next_available_at
+        else:
+            raise _c.wrong("AppointmentType", "next_available_at", "a string or null", _next_available_at)
+        try:
+            _slot_count = src["slot_count"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "slot_count") from None
+        slot_count: float
+        if not (isinstance(_slot_count, (int, float)) and not isinstance(_slot_count, bool)):
+            raise _c.wrong("AppointmentType", "slot_count", "a number", _slot_count)
+        slot_count = _slot_count
+        try:
+            _price = src["price"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "price") from None
+        price: float
+        if not (isinstance(_price, (int, float)) and not isinstance(_price, bool)):
+            raise _c.wrong("AppointmentType", "price", "a number", _price)
+        price = _price
+        try:
+            _duration = src["duration"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "duration") from None
+        duration: float
+        if not (isinstance(_duration, (int, float)) and not isinstance(_duration, bool)):
+            raise _c.wrong("AppointmentType", "duration", "a number", _duration)
+        duration = _duration
+        try:
+            _use_partner_bookable_slots = src["use_partner_bookable_slots"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "use_partner_bookable_slots") from None
+        use_partner_bookable_slots: bool
+        if not (isinstance(_use_partner_bookable_slots, bool)):
+            raise _c.wrong("AppointmentType", "use_partner_bookable_slots", "a boolean", _use_partner_bookable_slots)
+        use_partner_bookable_slots = _use_partner_bookable_slots
+        try:
+            _form_id = src["form_id"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "form_id") from None
+        form_id: None | str
+        if isinstance(_form_id, str):
+            if not (isinstance(_form_id, str)):
+                raise _c.wrong("AppointmentType", "form_id", "a string", _form_id)
+            form_id = _form_id
+        elif _form_id is None:
+            if not (_form_id is None):
+                raise _c.wrong("AppointmentType", "form_id", "null", _form_id)
+            form_id = _form_id
+        else:
+            raise _c.wrong("AppointmentType", "form_id", "a string or null", _form_id)
+        try:
+            _practitioner_type = src["practitioner_type"]
+        except KeyError:
+            raise _c.missing("AppointmentType", "practitioner_type") from None
+        practitioner_type: AppointmentTypePractitionerType
+        practitioner_type = _c.enum_from_wire(
+            AppointmentTypePractitionerType, _practitioner_type, "AppointmentType", "practitioner_type"
+        )
+        _assignee_id = src.get("assignee_id", UNSET)
+        assignee_id: None | str | Unset
+        if _assignee_id is UNSET:
+            assignee_id = UNSET
+        else:
+            if isinstance(_assignee_id, str):
+                if not (isinstance(_assignee_id, str)):
+                    raise _c.wrong("AppointmentType", "assignee_id", "a string", _assignee_id)
+                assignee_id = _assignee_id
+            elif _assignee_id is None:
+                if not (_assignee_id is None):
+                    raise _c.wrong("AppointmentType", "assignee_id", "null", _assignee_id)
+                assignee_id = _assignee_id
+            else:
+                raise _c.wrong("AppointmentType", "assignee_id", "a string or null", _assignee_id)
+        _assignee_type = src.get("assignee_type", UNSET)
+        assignee_type: AppointmentTypeAssigneeType | None | Unset
+        if _assignee_type is UNSET:
+            assignee_type = UNSET
+        else:
+            if isinstance(_assignee_type, str):
+                assignee_type = _c.enum_from_wire(
+                    AppointmentTypeAssigneeType, _assignee_type, "AppointmentType", "assignee_type"
+                )
+            elif _assignee_type is None:
+                if not (_assignee_type is None):
+                    raise _c.wrong("AppointmentType", "assignee_type", "null", _assignee_type)
+                assignee_type = _assignee_type
+            else:
+                raise _c.wrong("AppointmentType", "assignee_type", "a string or null", _assignee_type)
+        _sector = src.get("sector", UNSET)
         sector: AppointmentTypeSector | Unset
-        if isinstance(_sector, Unset):
+        if _sector is UNSET:
             sector = UNSET
         else:
-            sector = AppointmentTypeSector(_sector)
+            sector = _c.enum_from_wire(AppointmentTypeSector, _sector, "AppointmentType", "sector")
+        _video = src.get("video", UNSET)
+        video: bool | Unset
+        if _video is UNSET:
+            video = UNSET
+        else:
+            if not (isinstance(_video, bool)):
+                raise _c.wrong("AppointmentType", "video", "a boolean", _video)
+            video = _video
+        _in_person = src.get("in_person", UNSET)
+        in_person: bool | Unset
+        if _in_person is UNSET:
+            in_person = UNSET
+        else:
+            if not (isinstance(_in_person, bool)):
+                raise _c.wrong("AppointmentType", "in_person", "a boolean", _in_person)
+            in_person = _in_person
+        _telephone = src.get("telephone", UNSET)
+        telephone: bool | Unset
+        if _telephone is UNSET:
+            telephone = UNSET
+        else:
+            if not (isinstance(_telephone, bool)):
+                raise _c.wrong("AppointmentType", "telephone", "a boolean", _telephone)
+            telephone = _telephone
+        _admin_booking_invoice_required = src.get("admin_booking_invoice_required", UNSET)
+        admin_booking_invoice_required: bool | Unset
+        if _admin_booking_invoice_required is UNSET:
+            admin_booking_invoice_required = UNSET
+        else:
+            if not (isinstance(_admin_booking_invoice_required, bool)):
+                raise _c.wrong(
+                    "AppointmentType", "admin_booking_invoice_required", "a boolean", _admin_booking_invoice_required
+                )
+            admin_booking_invoice_required = _admin_booking_invoice_required
 
-        video = d.pop("video", UNSET)
-
-        in_person = d.pop("in_person", UNSET)
-
-        telephone = d.pop("telephone", UNSET)
-
-        admin_booking_invoice_required = d.pop("admin_booking_invoice_required", UNSET)
-
-        appointment_type = cls(
-            id=id,
-            name=name,
-            partner_slot_name=partner_slot_name,
-            next_available_at=next_available_at,
-            slot_count=slot_count,
-            price=price,
-            assignee_id=assignee_id,
-            assignee_type=assignee_type,
-            duration=duration,
-            use_partner_bookable_slots=use_partner_bookable_slots,
-            form_id=form_id,
-            practitioner_type=practitioner_type,
-            sector=sector,
-            video=video,
-            in_person=in_person,
-            telephone=telephone,
-            admin_booking_invoice_required=admin_booking_invoice_required,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(obj, "partner_slot_name", partner_slot_name)
+        _set(obj, "next_available_at", next_available_at)
+        _set(obj, "slot_count", slot_count)
+        _set(obj, "price", price)
+        _set(obj, "duration", duration)
+        _set(obj, "use_partner_bookable_slots", use_partner_bookable_slots)
+        _set(obj, "form_id", form_id)
+        _set(obj, "practitioner_type", practitioner_type)
+        _set(obj, "assignee_id", assignee_id)
+        _set(obj, "assignee_type", assignee_type)
+        _set(obj, "sector", sector)
+        _set(obj, "video", video)
+        _set(obj, "in_person", in_person)
+        _set(obj, "telephone", telephone)
+        _set(obj, "admin_booking_invoice_required", admin_booking_invoice_required)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        appointment_type.additional_properties = d
-        return appointment_type
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -254,3 +444,26 @@ class AppointmentType:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "partner_slot_name",
+        "next_available_at",
+        "slot_count",
+        "price",
+        "duration",
+        "use_partner_bookable_slots",
+        "form_id",
+        "practitioner_type",
+        "assignee_id",
+        "assignee_type",
+        "sector",
+        "video",
+        "in_person",
+        "telephone",
+        "admin_booking_invoice_required",
+    }
+)

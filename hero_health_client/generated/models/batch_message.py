@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.batch_message_channel import BatchMessageChannel
 from ..models.batch_message_status import BatchMessageStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BatchMessage")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_status(value: BatchMessageStatus | Literal["CREATED", "PENDING", "SENDING", "COMPLETED"]) -> BatchMessageStatus:
+    """The BatchMessageStatus member for a member or its plain value (``BatchMessage.status``)."""
+    return _c.enum_member(BatchMessageStatus, value, "BatchMessage.status") if isinstance(value, str) else value
+
+
+def _to_channel(value: BatchMessageChannel | Literal["SMS", "EMAIL", "NHS_APP"]) -> BatchMessageChannel:
+    """The BatchMessageChannel member for a member or its plain value (``BatchMessage.channel``)."""
+    return _c.enum_member(BatchMessageChannel, value, "BatchMessage.channel") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class BatchMessage:
     """
@@ -27,15 +41,35 @@ class BatchMessage:
         subject (str | Unset):
     """
 
-    id: str
-    name: str
-    status: BatchMessageStatus
-    channel: BatchMessageChannel
-    content: str
-    subject: str | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    status: BatchMessageStatus = _attrs_field(
+        converter=_to_status,
+        validator=_c.validator(
+            _c.instance(
+                BatchMessageStatus,
+                "one of 'CREATED', 'PENDING', 'SENDING', 'COMPLETED' (or a BatchMessageStatus member)",
+            )
+        ),
+    )
+
+    channel: BatchMessageChannel = _attrs_field(
+        converter=_to_channel,
+        validator=_c.validator(
+            _c.instance(BatchMessageChannel, "one of 'SMS', 'EMAIL', 'NHS_APP' (or a BatchMessageChannel member)")
+        ),
+    )
+
+    content: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    subject: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
@@ -48,48 +82,78 @@ class BatchMessage:
 
         subject = self.subject
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "name": name,
-                "status": status,
-                "channel": channel,
-                "content": content,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["name"] = name
+        field_dict["status"] = status
+        field_dict["channel"] = channel
+        field_dict["content"] = content
         if subject is not UNSET:
             field_dict["subject"] = subject
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "BatchMessage")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("BatchMessage", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("BatchMessage", "id", "a string", _id)
+        id = _id
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("BatchMessage", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("BatchMessage", "name", "a string", _name)
+        name = _name
+        try:
+            _status = src["status"]
+        except KeyError:
+            raise _c.missing("BatchMessage", "status") from None
+        status: BatchMessageStatus
+        status = _c.enum_from_wire(BatchMessageStatus, _status, "BatchMessage", "status")
+        try:
+            _channel = src["channel"]
+        except KeyError:
+            raise _c.missing("BatchMessage", "channel") from None
+        channel: BatchMessageChannel
+        channel = _c.enum_from_wire(BatchMessageChannel, _channel, "BatchMessage", "channel")
+        try:
+            _content = src["content"]
+        except KeyError:
+            raise _c.missing("BatchMessage", "content") from None
+        content: str
+        if not (isinstance(_content, str)):
+            raise _c.wrong("BatchMessage", "content", "a string", _content)
+        content = _content
+        _subject = src.get("subject", UNSET)
+        subject: str | Unset
+        if _subject is UNSET:
+            subject = UNSET
+        else:
+            if not (isinstance(_subject, str)):
+                raise _c.wrong("BatchMessage", "subject", "a string", _subject)
+            subject = _subject
 
-        name = d.pop("name")
-
-        status = BatchMessageStatus(d.pop("status"))
-
-        channel = BatchMessageChannel(d.pop("channel"))
-
-        content = d.pop("content")
-
-        subject = d.pop("subject", UNSET)
-
-        batch_message = cls(
-            id=id,
-            name=name,
-            status=status,
-            channel=channel,
-            content=content,
-            subject=subject,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(obj, "status", status)
+        _set(obj, "channel", channel)
+        _set(obj, "content", content)
+        _set(obj, "subject", subject)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        batch_message.additional_properties = d
-        return batch_message
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,3 +170,15 @@ class BatchMessage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "channel",
+        "content",
+        "subject",
+    }
+)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="BatchMessageRecipientInput")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class BatchMessageRecipientInput:
     """
@@ -20,57 +25,62 @@ class BatchMessageRecipientInput:
         dob (datetime.datetime | None):
     """
 
-    nhs_number: str
-    dob: datetime.datetime | None
+    nhs_number: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    dob: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         nhs_number = self.nhs_number
 
         dob: None | str
         if isinstance(self.dob, datetime.datetime):
-            dob = self.dob.isoformat()
+            dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "nhs_number": nhs_number,
-                "dob": dob,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["nhs_number"] = nhs_number
+        field_dict["dob"] = dob
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        nhs_number = d.pop("nhs_number")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "BatchMessageRecipientInput")
+        try:
+            _nhs_number = src["nhs_number"]
+        except KeyError:
+            raise _c.missing("BatchMessageRecipientInput", "nhs_number") from None
+        nhs_number: str
+        if not (isinstance(_nhs_number, str)):
+            raise _c.wrong("BatchMessageRecipientInput", "nhs_number", "a string", _nhs_number)
+        nhs_number = _nhs_number
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("BatchMessageRecipientInput", "dob") from None
+        dob: datetime.datetime | None
+        if isinstance(_dob, str):
+            dob = _c.parse_datetime(_dob, "BatchMessageRecipientInput", "dob")
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("BatchMessageRecipientInput", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("BatchMessageRecipientInput", "dob", "a string or null", _dob)
 
-        def _parse_dob(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
-
-                return dob_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        batch_message_recipient_input = cls(
-            nhs_number=nhs_number,
-            dob=dob,
+        obj = _new(cls)
+        _set(obj, "nhs_number", nhs_number)
+        _set(obj, "dob", dob)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        batch_message_recipient_input.additional_properties = d
-        return batch_message_recipient_input
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -87,3 +97,11 @@ class BatchMessageRecipientInput:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "nhs_number",
+        "dob",
+    }
+)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BookingAppointment")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class BookingAppointment:
     """An appointment as returned by Get an Appointment.
@@ -39,27 +43,60 @@ class BookingAppointment:
         suppress_mail (bool | Unset):  Default: False.
     """
 
-    id: str
-    practitioner_id: str
-    location_id: str
-    appointment_type_id: str
-    start_time: datetime.datetime | None
-    patient_id: None | str | Unset = UNSET
-    duration: float | Unset = UNSET
-    video: bool | Unset = False
-    in_person: bool | Unset = False
-    telephone: bool | Unset = False
-    video_url: str | Unset = UNSET
-    link_id: None | str | Unset = UNSET
-    reserved_until: datetime.datetime | None | Unset = UNSET
-    booking_confirmed_at: datetime.datetime | None | Unset = UNSET
-    can_be_cancelled: bool | Unset = False
-    can_be_rescheduled: bool | Unset = False
-    cancellation_policy_hours: float | Unset = UNSET
-    suppress_mail: bool | Unset = False
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    practitioner_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    location_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    appointment_type_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    start_time: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
+    patient_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(pattern="^\\d+$"), _c.null)))
+    )
+
+    duration: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    video: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    in_person: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    telephone: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    video_url: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    link_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    reserved_until: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    booking_confirmed_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    can_be_cancelled: bool | Unset = _attrs_field(
+        default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
+    can_be_rescheduled: bool | Unset = _attrs_field(
+        default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
+    cancellation_policy_hours: float | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number))
+    )
+
+    suppress_mail: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         practitioner_id = self.practitioner_id
@@ -70,7 +107,7 @@ class BookingAppointment:
 
         start_time: None | str
         if isinstance(self.start_time, datetime.datetime):
-            start_time = self.start_time.isoformat()
+            start_time = _c.datetime_to_wire(self.start_time)
         else:
             start_time = self.start_time
 
@@ -100,7 +137,7 @@ class BookingAppointment:
         if isinstance(self.reserved_until, Unset):
             reserved_until = UNSET
         elif isinstance(self.reserved_until, datetime.datetime):
-            reserved_until = self.reserved_until.isoformat()
+            reserved_until = _c.datetime_to_wire(self.reserved_until)
         else:
             reserved_until = self.reserved_until
 
@@ -108,7 +145,7 @@ class BookingAppointment:
         if isinstance(self.booking_confirmed_at, Unset):
             booking_confirmed_at = UNSET
         elif isinstance(self.booking_confirmed_at, datetime.datetime):
-            booking_confirmed_at = self.booking_confirmed_at.isoformat()
+            booking_confirmed_at = _c.datetime_to_wire(self.booking_confirmed_at)
         else:
             booking_confirmed_at = self.booking_confirmed_at
 
@@ -120,17 +157,12 @@ class BookingAppointment:
 
         suppress_mail = self.suppress_mail
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "practitioner_id": practitioner_id,
-                "location_id": location_id,
-                "appointment_type_id": appointment_type_id,
-                "start_time": start_time,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["practitioner_id"] = practitioner_id
+        field_dict["location_id"] = location_id
+        field_dict["appointment_type_id"] = appointment_type_id
+        field_dict["start_time"] = start_time
         if patient_id is not UNSET:
             field_dict["patient_id"] = patient_id
         if duration is not UNSET:
@@ -157,128 +189,218 @@ class BookingAppointment:
             field_dict["cancellation_policy_hours"] = cancellation_policy_hours
         if suppress_mail is not UNSET:
             field_dict["suppress_mail"] = suppress_mail
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "BookingAppointment")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("BookingAppointment", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("BookingAppointment", "id", "a string", _id)
+        id = _id
+        try:
+            _practitioner_id = src["practitioner_id"]
+        except KeyError:
+            raise _c.missing("BookingAppointment", "practitioner_id") from None
+        practitioner_id: str
+        if not (isinstance(_practitioner_id, str)):
+            raise _c.wrong("BookingAppointment", "practitioner_id", "a string", _practitioner_id)
+        practitioner_id = _practitioner_id
+        try:
+            _location_id = src["location_id"]
+        except KeyError:
+            raise _c.missing("BookingAppointment", "location_id") from None
+        location_id: str
+        if not (isinstance(_location_id, str)):
+            raise _c.wrong("BookingAppointment", "location_id", "a string", _location_id)
+        location_id = _location_id
+        try:
+            _appointment_type_id = src["appointment_type_id"]
+        except KeyError:
+            raise _c.missing("BookingAppointment", "appointment_type_id") from None
+        appointment_type_id: str
+        if not (isinstance(_appointment_type_id, str)):
+            raise _c.wrong("BookingAppointment", "appointment_type_id", "a string", _appointment_type_id)
+        appointment_type_id = _appointment_type_id
+        try:
+            _start_time = src["start_time"]
+        except KeyError:
+            raise _c.missing("BookingAppointment", "start_time") from None
+        start_time: datetime.datetime | None
+        if isinstance(_start_time, str):
+            start_time = _c.parse_datetime(_start_time, "BookingAppointment", "start_time")
+        elif _start_time is None:
+            if not (_start_time is None):
+                raise _c.wrong("BookingAppointment", "start_time", "null", _start_time)
+            start_time = _start_time
+        else:
+            raise _c.wrong("BookingAppointment", "start_time", "a string or null", _start_time)
+        _patient_id = src.get("patient_id", UNSET)
+        patient_id: None | str | Unset
+        if _patient_id is UNSET:
+            patient_id = UNSET
+        else:
+            if isinstance(_patient_id, str):
+                if not (isinstance(_patient_id, str)):
+                    raise _c.wrong("BookingAppointment", "patient_id", "a string", _patient_id)
+                patient_id = _patient_id
+            elif _patient_id is None:
+                if not (_patient_id is None):
+                    raise _c.wrong("BookingAppointment", "patient_id", "null", _patient_id)
+                patient_id = _patient_id
+            else:
+                raise _c.wrong("BookingAppointment", "patient_id", "a string or null", _patient_id)
+        _duration = src.get("duration", UNSET)
+        duration: float | Unset
+        if _duration is UNSET:
+            duration = UNSET
+        else:
+            if not (isinstance(_duration, (int, float)) and not isinstance(_duration, bool)):
+                raise _c.wrong("BookingAppointment", "duration", "a number", _duration)
+            duration = _duration
+        _video = src.get("video", UNSET)
+        video: bool | Unset
+        if _video is UNSET:
+            video = UNSET
+        else:
+            if not (isinstance(_video, bool)):
+                raise _c.wrong("BookingAppointment", "video", "a boolean", _video)
+            video = _video
+        _in_person = src.get("in_person", UNSET)
+        in_person: bool | Unset
+        if _in_person is UNSET:
+            in_person = UNSET
+        else:
+            if not (isinstance(_in_person, bool)):
+                raise _c.wrong("BookingAppointment", "in_person", "a boolean", _in_person)
+            in_person = _in_person
+        _telephone = src.get("telephone", UNSET)
+        telephone: bool | Unset
+        if _telephone is UNSET:
+            telephone = UNSET
+        else:
+            if not (isinstance(_telephone, bool)):
+                raise _c.wrong("BookingAppointment", "telephone", "a boolean", _telephone)
+            telephone = _telephone
+        _video_url = src.get("video_url", UNSET)
+        video_url: str | Unset
+        if _video_url is UNSET:
+            video_url = UNSET
+        else:
+            if not (isinstance(_video_url, str)):
+                raise _c.wrong("BookingAppointment", "video_url", "a string", _video_url)
+            video_url = _video_url
+        _link_id = src.get("link_id", UNSET)
+        link_id: None | str | Unset
+        if _link_id is UNSET:
+            link_id = UNSET
+        else:
+            if isinstance(_link_id, str):
+                if not (isinstance(_link_id, str)):
+                    raise _c.wrong("BookingAppointment", "link_id", "a string", _link_id)
+                link_id = _link_id
+            elif _link_id is None:
+                if not (_link_id is None):
+                    raise _c.wrong("BookingAppointment", "link_id", "null", _link_id)
+                link_id = _link_id
+            else:
+                raise _c.wrong("BookingAppointment", "link_id", "a string or null", _link_id)
+        _reserved_until = src.get("reserved_until", UNSET)
+        reserved_until: datetime.datetime | None | Unset
+        if _reserved_until is UNSET:
+            reserved_until = UNSET
+        else:
+            if isinstance(_reserved_until, str):
+                reserved_until = _c.parse_datetime(_reserved_until, "BookingAppointment", "reserved_until")
+            elif _reserved_until is None:
+                if not (_reserved_until is None):
+                    raise _c.wrong("BookingAppointment", "reserved_until", "null", _reserved_until)
+                reserved_until = _reserved_until
+            else:
+                raise _c.wrong("BookingAppointment", "reserved_until", "a string or null", _reserved_until)
+        _booking_confirmed_at = src.get("booking_confirmed_at", UNSET)
+        booking_confirmed_at: datetime.datetime | None | Unset
+        if _booking_confirmed_at is UNSET:
+            booking_confirmed_at = UNSET
+        else:
+            if isinstance(_booking_confirmed_at, str):
+                booking_confirmed_at = _c.parse_datetime(
+                    _booking_confirmed_at, "BookingAppointment", "booking_confirmed_at"
+                )
+            elif _booking_confirmed_at is None:
+                if not (_booking_confirmed_at is None):
+                    raise _c.wrong("BookingAppointment", "booking_confirmed_at", "null", _booking_confirmed_at)
+                booking_confirmed_at = _booking_confirmed_at
+            else:
+                raise _c.wrong("BookingAppointment", "booking_confirmed_at", "a string or null", _booking_confirmed_at)
+        _can_be_cancelled = src.get("can_be_cancelled", UNSET)
+        can_be_cancelled: bool | Unset
+        if _can_be_cancelled is UNSET:
+            can_be_cancelled = UNSET
+        else:
+            if not (isinstance(_can_be_cancelled, bool)):
+                raise _c.wrong("BookingAppointment", "can_be_cancelled", "a boolean", _can_be_cancelled)
+            can_be_cancelled = _can_be_cancelled
+        _can_be_rescheduled = src.get("can_be_rescheduled", UNSET)
+        can_be_rescheduled: bool | Unset
+        if _can_be_rescheduled is UNSET:
+            can_be_rescheduled = UNSET
+        else:
+            if not (isinstance(_can_be_rescheduled, bool)):
+                raise _c.wrong("BookingAppointment", "can_be_rescheduled", "a boolean", _can_be_rescheduled)
+            can_be_rescheduled = _can_be_rescheduled
+        _cancellation_policy_hours = src.get("cancellation_policy_hours", UNSET)
+        cancellation_policy_hours: float | Unset
+        if _cancellation_policy_hours is UNSET:
+            cancellation_policy_hours = UNSET
+        else:
+            if not (
+                isinstance(_cancellation_policy_hours, (int, float))
+                and not isinstance(_cancellation_policy_hours, bool)
+            ):
+                raise _c.wrong(
+                    "BookingAppointment", "cancellation_policy_hours", "a number", _cancellation_policy_hours
+                )
+            cancellation_policy_hours = _cancellation_policy_hours
+        _suppress_mail = src.get("suppress_mail", UNSET)
+        suppress_mail: bool | Unset
+        if _suppress_mail is UNSET:
+            suppress_mail = UNSET
+        else:
+            if not (isinstance(_suppress_mail, bool)):
+                raise _c.wrong("BookingAppointment", "suppress_mail", "a boolean", _suppress_mail)
+            suppress_mail = _suppress_mail
 
-        practitioner_id = d.pop("practitioner_id")
-
-        location_id = d.pop("location_id")
-
-        appointment_type_id = d.pop("appointment_type_id")
-
-        def _parse_start_time(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
-
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        start_time = _parse_start_time(d.pop("start_time"))
-
-        def _parse_patient_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        patient_id = _parse_patient_id(d.pop("patient_id", UNSET))
-
-        duration = d.pop("duration", UNSET)
-
-        video = d.pop("video", UNSET)
-
-        in_person = d.pop("in_person", UNSET)
-
-        telephone = d.pop("telephone", UNSET)
-
-        video_url = d.pop("video_url", UNSET)
-
-        def _parse_link_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        link_id = _parse_link_id(d.pop("link_id", UNSET))
-
-        def _parse_reserved_until(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                reserved_until_type_0 = datetime.datetime.fromisoformat(data)
-
-                return reserved_until_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        reserved_until = _parse_reserved_until(d.pop("reserved_until", UNSET))
-
-        def _parse_booking_confirmed_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                booking_confirmed_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return booking_confirmed_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        booking_confirmed_at = _parse_booking_confirmed_at(d.pop("booking_confirmed_at", UNSET))
-
-        can_be_cancelled = d.pop("can_be_cancelled", UNSET)
-
-        can_be_rescheduled = d.pop("can_be_rescheduled", UNSET)
-
-        cancellation_policy_hours = d.pop("cancellation_policy_hours", UNSET)
-
-        suppress_mail = d.pop("suppress_mail", UNSET)
-
-        booking_appointment = cls(
-            id=id,
-            practitioner_id=practitioner_id,
-            location_id=location_id,
-            appointment_type_id=appointment_type_id,
-            start_time=start_time,
-            patient_id=patient_id,
-            duration=duration,
-            video=video,
-            in_person=in_person,
-            telephone=telephone,
-            video_url=video_url,
-            link_id=link_id,
-            reserved_until=reserved_until,
-            booking_confirmed_at=booking_confirmed_at,
-            can_be_cancelled=can_be_cancelled,
-            can_be_rescheduled=can_be_rescheduled,
-            cancellation_policy_hours=cancellation_policy_hours,
-            suppress_mail=suppress_mail,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(obj, "location_id", location_id)
+        _set(obj, "appointment_type_id", appointment_type_id)
+        _set(obj, "start_time", start_time)
+        _set(obj, "patient_id", patient_id)
+        _set(obj, "duration", duration)
+        _set(obj, "video", video)
+        _set(obj, "in_person", in_person)
+        _set(obj, "telephone", telephone)
+        _set(obj, "video_url", video_url)
+        _set(obj, "link_id", link_id)
+        _set(obj, "reserved_until", reserved_until)
+        _set(obj, "booking_confirmed_at", booking_confirmed_at)
+        _set(obj, "can_be_cancelled", can_be_cancelled)
+        _set(obj, "can_be_rescheduled", can_be_rescheduled)
+        _set(obj, "cancellation_policy_hours", cancellation_policy_hours)
+        _set(obj, "suppress_mail", suppress_mail)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        booking_appointment.additional_properties = d
-        return booking_appointment
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -295,3 +417,27 @@ class BookingAppointment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "practitioner_id",
+        "location_id",
+        "appointment_type_id",
+        "start_time",
+        "patient_id",
+        "duration",
+        "video",
+        "in_person",
+        "telephone",
+        "video_url",
+        "link_id",
+        "reserved_until",
+        "booking_confirmed_at",
+        "can_be_cancelled",
+        "can_be_rescheduled",
+        "cancellation_policy_hours",
+        "suppress_mail",
+    }
+)

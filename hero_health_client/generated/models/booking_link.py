@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.booking_link_meta import BookingLinkMeta
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.booking_link_meta import BookingLinkMeta
-
-
 T = TypeVar("T", bound="BookingLink")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class BookingLink:
     """A booking link (typed from an example cut inside meta).
@@ -36,19 +38,36 @@ class BookingLink:
             exist.
     """
 
-    id: str | Unset = UNSET
-    practice_group_id: str | Unset = UNSET
-    short_link: str | Unset = UNSET
-    active: bool | Unset = UNSET
-    expiry_date: datetime.datetime | Unset = UNSET
-    maximum_uses: float | Unset = UNSET
-    number_of_uses: float | Unset = UNSET
-    open_count: float | Unset = UNSET
-    unlimited_use: bool | Unset = UNSET
-    meta: BookingLinkMeta | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    practice_group_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    short_link: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    active: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    expiry_date: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    maximum_uses: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    number_of_uses: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    open_count: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    unlimited_use: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    meta: BookingLinkMeta | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(BookingLinkMeta)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         practice_group_id = self.practice_group_id
@@ -59,7 +78,7 @@ class BookingLink:
 
         expiry_date: str | Unset = UNSET
         if not isinstance(self.expiry_date, Unset):
-            expiry_date = self.expiry_date.isoformat()
+            expiry_date = _c.datetime_to_wire(self.expiry_date)
 
         maximum_uses = self.maximum_uses
 
@@ -73,9 +92,7 @@ class BookingLink:
         if not isinstance(self.meta, Unset):
             meta = self.meta.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if practice_group_id is not UNSET:
@@ -96,59 +113,109 @@ class BookingLink:
             field_dict["unlimited_use"] = unlimited_use
         if meta is not UNSET:
             field_dict["meta"] = meta
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.booking_link_meta import BookingLinkMeta  # noqa: PLC0415
-
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        practice_group_id = d.pop("practice_group_id", UNSET)
-
-        short_link = d.pop("short_link", UNSET)
-
-        active = d.pop("active", UNSET)
-
-        _expiry_date = d.pop("expiry_date", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "BookingLink")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("BookingLink", "id", "a string", _id)
+            id = _id
+        _practice_group_id = src.get("practice_group_id", UNSET)
+        practice_group_id: str | Unset
+        if _practice_group_id is UNSET:
+            practice_group_id = UNSET
+        else:
+            if not (isinstance(_practice_group_id, str)):
+                raise _c.wrong("BookingLink", "practice_group_id", "a string", _practice_group_id)
+            practice_group_id = _practice_group_id
+        _short_link = src.get("short_link", UNSET)
+        short_link: str | Unset
+        if _short_link is UNSET:
+            short_link = UNSET
+        else:
+            if not (isinstance(_short_link, str)):
+                raise _c.wrong("BookingLink", "short_link", "a string", _short_link)
+            short_link = _short_link
+        _active = src.get("active", UNSET)
+        active: bool | Unset
+        if _active is UNSET:
+            active = UNSET
+        else:
+            if not (isinstance(_active, bool)):
+                raise _c.wrong("BookingLink", "active", "a boolean", _active)
+            active = _active
+        _expiry_date = src.get("expiry_date", UNSET)
         expiry_date: datetime.datetime | Unset
-        if isinstance(_expiry_date, Unset):
+        if _expiry_date is UNSET:
             expiry_date = UNSET
         else:
-            expiry_date = datetime.datetime.fromisoformat(_expiry_date)
-
-        maximum_uses = d.pop("maximum_uses", UNSET)
-
-        number_of_uses = d.pop("number_of_uses", UNSET)
-
-        open_count = d.pop("open_count", UNSET)
-
-        unlimited_use = d.pop("unlimited_use", UNSET)
-
-        _meta = d.pop("meta", UNSET)
+            expiry_date = _c.parse_datetime(_expiry_date, "BookingLink", "expiry_date")
+        _maximum_uses = src.get("maximum_uses", UNSET)
+        maximum_uses: float | Unset
+        if _maximum_uses is UNSET:
+            maximum_uses = UNSET
+        else:
+            if not (isinstance(_maximum_uses, (int, float)) and not isinstance(_maximum_uses, bool)):
+                raise _c.wrong("BookingLink", "maximum_uses", "a number", _maximum_uses)
+            maximum_uses = _maximum_uses
+        _number_of_uses = src.get("number_of_uses", UNSET)
+        number_of_uses: float | Unset
+        if _number_of_uses is UNSET:
+            number_of_uses = UNSET
+        else:
+            if not (isinstance(_number_of_uses, (int, float)) and not isinstance(_number_of_uses, bool)):
+                raise _c.wrong("BookingLink", "number_of_uses", "a number", _number_of_uses)
+            number_of_uses = _number_of_uses
+        _open_count = src.get("open_count", UNSET)
+        open_count: float | Unset
+        if _open_count is UNSET:
+            open_count = UNSET
+        else:
+            if not (isinstance(_open_count, (int, float)) and not isinstance(_open_count, bool)):
+                raise _c.wrong("BookingLink", "open_count", "a number", _open_count)
+            open_count = _open_count
+        _unlimited_use = src.get("unlimited_use", UNSET)
+        unlimited_use: bool | Unset
+        if _unlimited_use is UNSET:
+            unlimited_use = UNSET
+        else:
+            if not (isinstance(_unlimited_use, bool)):
+                raise _c.wrong("BookingLink", "unlimited_use", "a boolean", _unlimited_use)
+            unlimited_use = _unlimited_use
+        _meta = src.get("meta", UNSET)
         meta: BookingLinkMeta | Unset
-        if isinstance(_meta, Unset):
+        if _meta is UNSET:
             meta = UNSET
         else:
-            meta = BookingLinkMeta.from_dict(_meta)
+            try:
+                meta = BookingLinkMeta.from_dict(_meta)
+            except ResponseValidationError as exc:
+                raise exc.nested("BookingLink", "meta") from None
 
-        booking_link = cls(
-            id=id,
-            practice_group_id=practice_group_id,
-            short_link=short_link,
-            active=active,
-            expiry_date=expiry_date,
-            maximum_uses=maximum_uses,
-            number_of_uses=number_of_uses,
-            open_count=open_count,
-            unlimited_use=unlimited_use,
-            meta=meta,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "practice_group_id", practice_group_id)
+        _set(obj, "short_link", short_link)
+        _set(obj, "active", active)
+        _set(obj, "expiry_date", expiry_date)
+        _set(obj, "maximum_uses", maximum_uses)
+        _set(obj, "number_of_uses", number_of_uses)
+        _set(obj, "open_count", open_count)
+        _set(obj, "unlimited_use", unlimited_use)
+        _set(obj, "meta", meta)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        booking_link.additional_properties = d
-        return booking_link
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -165,3 +232,19 @@ class BookingLink:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "practice_group_id",
+        "short_link",
+        "active",
+        "expiry_date",
+        "maximum_uses",
+        "number_of_uses",
+        "open_count",
+        "unlimited_use",
+        "meta",
+    }
+)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BookingLinkMeta")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class BookingLinkMeta:
     """Filters attached to a booking link; the example was cut, so more fields may exist.
@@ -22,11 +26,18 @@ class BookingLinkMeta:
         location_id (list[Any] | Unset):
     """
 
-    appointment_type_id: list[Any] | Unset = UNSET
-    location_id: list[Any] | Unset = UNSET
+    appointment_type_id: list[Any] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.anything)))
+    )
+
+    location_id: list[Any] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.anything)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         appointment_type_id: list[Any] | Unset = UNSET
         if not isinstance(self.appointment_type_id, Unset):
             appointment_type_id = self.appointment_type_id
@@ -35,30 +46,53 @@ class BookingLinkMeta:
         if not isinstance(self.location_id, Unset):
             location_id = self.location_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if appointment_type_id is not UNSET:
             field_dict["appointment_type_id"] = appointment_type_id
         if location_id is not UNSET:
             field_dict["location_id"] = location_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        appointment_type_id = cast(list[Any], d.pop("appointment_type_id", UNSET))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "BookingLinkMeta")
+        _appointment_type_id = src.get("appointment_type_id", UNSET)
+        appointment_type_id: list[Any] | Unset
+        if _appointment_type_id is UNSET:
+            appointment_type_id = UNSET
+        else:
+            if not isinstance(_appointment_type_id, list):
+                raise _c.wrong("BookingLinkMeta", "appointment_type_id", "an array", _appointment_type_id)
+            _appointment_type_id_1_items: list[Any] = []
+            _appointment_type_id_1_value: Any
+            for _appointment_type_id_1_item in _appointment_type_id:
+                _appointment_type_id_1_value = _appointment_type_id_1_item
+                _appointment_type_id_1_items.append(_appointment_type_id_1_value)
+            appointment_type_id = _appointment_type_id_1_items
+        _location_id = src.get("location_id", UNSET)
+        location_id: list[Any] | Unset
+        if _location_id is UNSET:
+            location_id = UNSET
+        else:
+            if not isinstance(_location_id, list):
+                raise _c.wrong("BookingLinkMeta", "location_id", "an array", _location_id)
+            _location_id_1_items: list[Any] = []
+            _location_id_1_value: Any
+            for _location_id_1_item in _location_id:
+                _location_id_1_value = _location_id_1_item
+                _location_id_1_items.append(_location_id_1_value)
+            location_id = _location_id_1_items
 
-        location_id = cast(list[Any], d.pop("location_id", UNSET))
-
-        booking_link_meta = cls(
-            appointment_type_id=appointment_type_id,
-            location_id=location_id,
+        obj = _new(cls)
+        _set(obj, "appointment_type_id", appointment_type_id)
+        _set(obj, "location_id", location_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        booking_link_meta.additional_properties = d
-        return booking_link_meta
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -75,3 +109,11 @@ class BookingLinkMeta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "appointment_type_id",
+        "location_id",
+    }
+)

@@ -9,11 +9,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BookingSlot")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class BookingSlot:
     """A bookable slot (typed from an example).
@@ -27,15 +31,28 @@ class BookingSlot:
         finish_time (datetime.datetime | Unset):
     """
 
-    id: str | Unset = UNSET
-    practitioner_id: str | Unset = UNSET
-    appointment_type_id: str | Unset = UNSET
-    location_id: str | Unset = UNSET
-    start_time: datetime.datetime | Unset = UNSET
-    finish_time: datetime.datetime | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    practitioner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    appointment_type_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    location_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    start_time: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    finish_time: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         practitioner_id = self.practitioner_id
@@ -46,15 +63,13 @@ class BookingSlot:
 
         start_time: str | Unset = UNSET
         if not isinstance(self.start_time, Unset):
-            start_time = self.start_time.isoformat()
+            start_time = _c.datetime_to_wire(self.start_time)
 
         finish_time: str | Unset = UNSET
         if not isinstance(self.finish_time, Unset):
-            finish_time = self.finish_time.isoformat()
+            finish_time = _c.datetime_to_wire(self.finish_time)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if practitioner_id is not UNSET:
@@ -67,45 +82,70 @@ class BookingSlot:
             field_dict["start_time"] = start_time
         if finish_time is not UNSET:
             field_dict["finish_time"] = finish_time
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        practitioner_id = d.pop("practitioner_id", UNSET)
-
-        appointment_type_id = d.pop("appointment_type_id", UNSET)
-
-        location_id = d.pop("location_id", UNSET)
-
-        _start_time = d.pop("start_time", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "BookingSlot")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("BookingSlot", "id", "a string", _id)
+            id = _id
+        _practitioner_id = src.get("practitioner_id", UNSET)
+        practitioner_id: str | Unset
+        if _practitioner_id is UNSET:
+            practitioner_id = UNSET
+        else:
+            if not (isinstance(_practitioner_id, str)):
+                raise _c.wrong("BookingSlot", "practitioner_id", "a string", _practitioner_id)
+            practitioner_id = _practitioner_id
+        _appointment_type_id = src.get("appointment_type_id", UNSET)
+        appointment_type_id: str | Unset
+        if _appointment_type_id is UNSET:
+            appointment_type_id = UNSET
+        else:
+            if not (isinstance(_appointment_type_id, str)):
+                raise _c.wrong("BookingSlot", "appointment_type_id", "a string", _appointment_type_id)
+            appointment_type_id = _appointment_type_id
+        _location_id = src.get("location_id", UNSET)
+        location_id: str | Unset
+        if _location_id is UNSET:
+            location_id = UNSET
+        else:
+            if not (isinstance(_location_id, str)):
+                raise _c.wrong("BookingSlot", "location_id", "a string", _location_id)
+            location_id = _location_id
+        _start_time = src.get("start_time", UNSET)
         start_time: datetime.datetime | Unset
-        if isinstance(_start_time, Unset):
+        if _start_time is UNSET:
             start_time = UNSET
         else:
-            start_time = datetime.datetime.fromisoformat(_start_time)
-
-        _finish_time = d.pop("finish_time", UNSET)
+            start_time = _c.parse_datetime(_start_time, "BookingSlot", "start_time")
+        _finish_time = src.get("finish_time", UNSET)
         finish_time: datetime.datetime | Unset
-        if isinstance(_finish_time, Unset):
+        if _finish_time is UNSET:
             finish_time = UNSET
         else:
-            finish_time = datetime.datetime.fromisoformat(_finish_time)
+            finish_time = _c.parse_datetime(_finish_time, "BookingSlot", "finish_time")
 
-        booking_slot = cls(
-            id=id,
-            practitioner_id=practitioner_id,
-            appointment_type_id=appointment_type_id,
-            location_id=location_id,
-            start_time=start_time,
-            finish_time=finish_time,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(obj, "appointment_type_id", appointment_type_id)
+        _set(obj, "location_id", location_id)
+        _set(obj, "start_time", start_time)
+        _set(obj, "finish_time", finish_time)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        booking_slot.additional_properties = d
-        return booking_slot
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -122,3 +162,15 @@ class BookingSlot:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "practitioner_id",
+        "appointment_type_id",
+        "location_id",
+        "start_time",
+        "finish_time",
+    }
+)

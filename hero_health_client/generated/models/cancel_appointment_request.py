@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CancelAppointmentRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CancelAppointmentRequest:
     """Options for cancelling an appointment (typed from an example).
@@ -22,39 +26,62 @@ class CancelAppointmentRequest:
         suppress_cancellation_policy (bool | Unset):
     """
 
-    suppress_mail: bool | Unset = UNSET
-    suppress_cancellation_policy: bool | Unset = UNSET
+    suppress_mail: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    suppress_cancellation_policy: bool | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         suppress_mail = self.suppress_mail
 
         suppress_cancellation_policy = self.suppress_cancellation_policy
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if suppress_mail is not UNSET:
             field_dict["suppress_mail"] = suppress_mail
         if suppress_cancellation_policy is not UNSET:
             field_dict["suppress_cancellation_policy"] = suppress_cancellation_policy
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        suppress_mail = d.pop("suppress_mail", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CancelAppointmentRequest")
+        _suppress_mail = src.get("suppress_mail", UNSET)
+        suppress_mail: bool | Unset
+        if _suppress_mail is UNSET:
+            suppress_mail = UNSET
+        else:
+            if not (isinstance(_suppress_mail, bool)):
+                raise _c.wrong("CancelAppointmentRequest", "suppress_mail", "a boolean", _suppress_mail)
+            suppress_mail = _suppress_mail
+        _suppress_cancellation_policy = src.get("suppress_cancellation_policy", UNSET)
+        suppress_cancellation_policy: bool | Unset
+        if _suppress_cancellation_policy is UNSET:
+            suppress_cancellation_policy = UNSET
+        else:
+            if not (isinstance(_suppress_cancellation_policy, bool)):
+                raise _c.wrong(
+                    "CancelAppointmentRequest",
+                    "suppress_cancellation_policy",
+                    "a boolean",
+                    _suppress_cancellation_policy,
+                )
+            suppress_cancellation_policy = _suppress_cancellation_policy
 
-        suppress_cancellation_policy = d.pop("suppress_cancellation_policy", UNSET)
-
-        cancel_appointment_request = cls(
-            suppress_mail=suppress_mail,
-            suppress_cancellation_policy=suppress_cancellation_policy,
+        obj = _new(cls)
+        _set(obj, "suppress_mail", suppress_mail)
+        _set(obj, "suppress_cancellation_policy", suppress_cancellation_policy)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        cancel_appointment_request.additional_properties = d
-        return cancel_appointment_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -71,3 +98,11 @@ class CancelAppointmentRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "suppress_mail",
+        "suppress_cancellation_policy",
+    }
+)

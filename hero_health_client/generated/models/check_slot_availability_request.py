@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CheckSlotAvailabilityRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CheckSlotAvailabilityRequest:
     """The slot to check (typed from an example).
@@ -25,14 +29,22 @@ class CheckSlotAvailabilityRequest:
         duration (float | Unset):
     """
 
-    practitioner_id: str | Unset = UNSET
-    appointment_type_id: str | Unset = UNSET
-    location_id: str | Unset = UNSET
-    start_time: str | Unset = UNSET
-    duration: float | Unset = UNSET
+    practitioner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    appointment_type_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    location_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    start_time: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    duration: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         practitioner_id = self.practitioner_id
 
         appointment_type_id = self.appointment_type_id
@@ -43,9 +55,7 @@ class CheckSlotAvailabilityRequest:
 
         duration = self.duration
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if practitioner_id is not UNSET:
             field_dict["practitioner_id"] = practitioner_id
         if appointment_type_id is not UNSET:
@@ -56,32 +66,65 @@ class CheckSlotAvailabilityRequest:
             field_dict["start_time"] = start_time
         if duration is not UNSET:
             field_dict["duration"] = duration
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        practitioner_id = d.pop("practitioner_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CheckSlotAvailabilityRequest")
+        _practitioner_id = src.get("practitioner_id", UNSET)
+        practitioner_id: str | Unset
+        if _practitioner_id is UNSET:
+            practitioner_id = UNSET
+        else:
+            if not (isinstance(_practitioner_id, str)):
+                raise _c.wrong("CheckSlotAvailabilityRequest", "practitioner_id", "a string", _practitioner_id)
+            practitioner_id = _practitioner_id
+        _appointment_type_id = src.get("appointment_type_id", UNSET)
+        appointment_type_id: str | Unset
+        if _appointment_type_id is UNSET:
+            appointment_type_id = UNSET
+        else:
+            if not (isinstance(_appointment_type_id, str)):
+                raise _c.wrong("CheckSlotAvailabilityRequest", "appointment_type_id", "a string", _appointment_type_id)
+            appointment_type_id = _appointment_type_id
+        _location_id = src.get("location_id", UNSET)
+        location_id: str | Unset
+        if _location_id is UNSET:
+            location_id = UNSET
+        else:
+            if not (isinstance(_location_id, str)):
+                raise _c.wrong("CheckSlotAvailabilityRequest", "location_id", "a string", _location_id)
+            location_id = _location_id
+        _start_time = src.get("start_time", UNSET)
+        start_time: str | Unset
+        if _start_time is UNSET:
+            start_time = UNSET
+        else:
+            if not (isinstance(_start_time, str)):
+                raise _c.wrong("CheckSlotAvailabilityRequest", "start_time", "a string", _start_time)
+            start_time = _start_time
+        _duration = src.get("duration", UNSET)
+        duration: float | Unset
+        if _duration is UNSET:
+            duration = UNSET
+        else:
+            if not (isinstance(_duration, (int, float)) and not isinstance(_duration, bool)):
+                raise _c.wrong("CheckSlotAvailabilityRequest", "duration", "a number", _duration)
+            duration = _duration
 
-        appointment_type_id = d.pop("appointment_type_id", UNSET)
-
-        location_id = d.pop("location_id", UNSET)
-
-        start_time = d.pop("start_time", UNSET)
-
-        duration = d.pop("duration", UNSET)
-
-        check_slot_availability_request = cls(
-            practitioner_id=practitioner_id,
-            appointment_type_id=appointment_type_id,
-            location_id=location_id,
-            start_time=start_time,
-            duration=duration,
+        obj = _new(cls)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(obj, "appointment_type_id", appointment_type_id)
+        _set(obj, "location_id", location_id)
+        _set(obj, "start_time", start_time)
+        _set(obj, "duration", duration)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        check_slot_availability_request.additional_properties = d
-        return check_slot_availability_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -98,3 +141,14 @@ class CheckSlotAvailabilityRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "practitioner_id",
+        "appointment_type_id",
+        "location_id",
+        "start_time",
+        "duration",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CheckSlotAvailabilityResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CheckSlotAvailabilityResponse:
     """Result of a slot availability check (typed from an example).
@@ -21,31 +25,40 @@ class CheckSlotAvailabilityResponse:
         available (bool | Unset):
     """
 
-    available: bool | Unset = UNSET
+    available: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         available = self.available
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if available is not UNSET:
             field_dict["available"] = available
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        available = d.pop("available", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CheckSlotAvailabilityResponse")
+        _available = src.get("available", UNSET)
+        available: bool | Unset
+        if _available is UNSET:
+            available = UNSET
+        else:
+            if not (isinstance(_available, bool)):
+                raise _c.wrong("CheckSlotAvailabilityResponse", "available", "a boolean", _available)
+            available = _available
 
-        check_slot_availability_response = cls(
-            available=available,
+        obj = _new(cls)
+        _set(obj, "available", available)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        check_slot_availability_response.additional_properties = d
-        return check_slot_availability_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -62,3 +75,10 @@ class CheckSlotAvailabilityResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "available",
+    }
+)

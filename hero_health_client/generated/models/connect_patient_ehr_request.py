@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectPatientEhrRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ConnectPatientEhrRequest:
     """
@@ -20,31 +24,40 @@ class ConnectPatientEhrRequest:
         ehr_partner_id (str | Unset): Id of the patient on the EHR.
     """
 
-    ehr_partner_id: str | Unset = UNSET
+    ehr_partner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         ehr_partner_id = self.ehr_partner_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        ehr_partner_id = d.pop("ehr_partner_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ConnectPatientEhrRequest")
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if not (isinstance(_ehr_partner_id, str)):
+                raise _c.wrong("ConnectPatientEhrRequest", "ehr_partner_id", "a string", _ehr_partner_id)
+            ehr_partner_id = _ehr_partner_id
 
-        connect_patient_ehr_request = cls(
-            ehr_partner_id=ehr_partner_id,
+        obj = _new(cls)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        connect_patient_ehr_request.additional_properties = d
-        return connect_patient_ehr_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -61,3 +74,10 @@ class ConnectPatientEhrRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "ehr_partner_id",
+    }
+)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.coupon_applies_to import CouponAppliesTo
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.coupon_applies_to import CouponAppliesTo
-
-
 T = TypeVar("T", bound="Coupon")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class Coupon:
     """A Stripe coupon.
@@ -29,14 +31,22 @@ class Coupon:
         percent_off (float | Unset):
     """
 
-    id: str
-    name: str
-    applies_to: CouponAppliesTo | Unset = UNSET
-    amount_off: float | Unset = UNSET
-    percent_off: float | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    applies_to: CouponAppliesTo | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(CouponAppliesTo)))
+    )
+
+    amount_off: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    percent_off: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
@@ -49,53 +59,75 @@ class Coupon:
 
         percent_off = self.percent_off
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["name"] = name
         if applies_to is not UNSET:
             field_dict["applies_to"] = applies_to
         if amount_off is not UNSET:
             field_dict["amount_off"] = amount_off
         if percent_off is not UNSET:
             field_dict["percent_off"] = percent_off
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.coupon_applies_to import CouponAppliesTo  # noqa: PLC0415
-
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        name = d.pop("name")
-
-        _applies_to = d.pop("applies_to", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Coupon")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("Coupon", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("Coupon", "id", "a string", _id)
+        id = _id
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("Coupon", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("Coupon", "name", "a string", _name)
+        name = _name
+        _applies_to = src.get("applies_to", UNSET)
         applies_to: CouponAppliesTo | Unset
-        if isinstance(_applies_to, Unset):
+        if _applies_to is UNSET:
             applies_to = UNSET
         else:
-            applies_to = CouponAppliesTo.from_dict(_applies_to)
+            try:
+                applies_to = CouponAppliesTo.from_dict(_applies_to)
+            except ResponseValidationError as exc:
+                raise exc.nested("Coupon", "applies_to") from None
+        _amount_off = src.get("amount_off", UNSET)
+        amount_off: float | Unset
+        if _amount_off is UNSET:
+            amount_off = UNSET
+        else:
+            if not (isinstance(_amount_off, (int, float)) and not isinstance(_amount_off, bool)):
+                raise _c.wrong("Coupon", "amount_off", "a number", _amount_off)
+            amount_off = _amount_off
+        _percent_off = src.get("percent_off", UNSET)
+        percent_off: float | Unset
+        if _percent_off is UNSET:
+            percent_off = UNSET
+        else:
+            if not (isinstance(_percent_off, (int, float)) and not isinstance(_percent_off, bool)):
+                raise _c.wrong("Coupon", "percent_off", "a number", _percent_off)
+            percent_off = _percent_off
 
-        amount_off = d.pop("amount_off", UNSET)
-
-        percent_off = d.pop("percent_off", UNSET)
-
-        coupon = cls(
-            id=id,
-            name=name,
-            applies_to=applies_to,
-            amount_off=amount_off,
-            percent_off=percent_off,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(obj, "applies_to", applies_to)
+        _set(obj, "amount_off", amount_off)
+        _set(obj, "percent_off", percent_off)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        coupon.additional_properties = d
-        return coupon
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -112,3 +144,14 @@ class Coupon:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "applies_to",
+        "amount_off",
+        "percent_off",
+    }
+)

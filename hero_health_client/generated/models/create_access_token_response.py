@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="CreateAccessTokenResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CreateAccessTokenResponse:
     """A freshly issued Elements access token.
@@ -19,33 +24,39 @@ class CreateAccessTokenResponse:
         access_token (str): JWT to pass to a Hero Element.
     """
 
-    access_token: str
+    access_token: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         access_token = self.access_token
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "access_token": access_token,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["access_token"] = access_token
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        access_token = d.pop("access_token")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateAccessTokenResponse")
+        try:
+            _access_token = src["access_token"]
+        except KeyError:
+            raise _c.missing("CreateAccessTokenResponse", "access_token") from None
+        access_token: str
+        if not (isinstance(_access_token, str)):
+            raise _c.wrong("CreateAccessTokenResponse", "access_token", "a string", _access_token)
+        access_token = _access_token
 
-        create_access_token_response = cls(
-            access_token=access_token,
+        obj = _new(cls)
+        _set(obj, "access_token", access_token)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_access_token_response.additional_properties = d
-        return create_access_token_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -62,3 +73,10 @@ class CreateAccessTokenResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "access_token",
+    }
+)

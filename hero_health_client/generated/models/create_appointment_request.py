@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateAppointmentRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CreateAppointmentRequest:
     """Details of the appointment to reserve.
@@ -23,7 +28,8 @@ class CreateAppointmentRequest:
         location_id (str):
         practitioner_id (str):
         duration (float):
-        start_time (datetime.datetime | None):
+        start_time (datetime.date | datetime.datetime | None): Documented as a nullable date-time "in ISO 8601 date
+            format" (example cut off); a date or a date-time is accepted, a date is sent as YYYY-MM-DD.
         patient_id (str | Unset):
         billpayer_id (str | Unset):
         reason (str | Unset):
@@ -31,19 +37,34 @@ class CreateAppointmentRequest:
         suppress_availability_check (bool | Unset):
     """
 
-    appointment_type_id: str
-    location_id: str
-    practitioner_id: str
-    duration: float
-    start_time: datetime.datetime | None
-    patient_id: str | Unset = UNSET
-    billpayer_id: str | Unset = UNSET
-    reason: str | Unset = UNSET
-    suppress_mail: bool | Unset = UNSET
-    suppress_availability_check: bool | Unset = UNSET
+    appointment_type_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    location_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    practitioner_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    duration: float = _attrs_field(validator=_c.validator(_c.number))
+
+    start_time: datetime.date | datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime, _c.null))
+    )
+
+    patient_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    billpayer_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    reason: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    suppress_mail: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    suppress_availability_check: bool | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         appointment_type_id = self.appointment_type_id
 
         location_id = self.location_id
@@ -53,8 +74,10 @@ class CreateAppointmentRequest:
         duration = self.duration
 
         start_time: None | str
-        if isinstance(self.start_time, datetime.datetime):
+        if isinstance(self.start_time, datetime.date):
             start_time = self.start_time.isoformat()
+        elif isinstance(self.start_time, datetime.datetime):
+            start_time = _c.datetime_to_wire(self.start_time)
         else:
             start_time = self.start_time
 
@@ -68,17 +91,12 @@ class CreateAppointmentRequest:
 
         suppress_availability_check = self.suppress_availability_check
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "appointment_type_id": appointment_type_id,
-                "location_id": location_id,
-                "practitioner_id": practitioner_id,
-                "duration": duration,
-                "start_time": start_time,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["appointment_type_id"] = appointment_type_id
+        field_dict["location_id"] = location_id
+        field_dict["practitioner_id"] = practitioner_id
+        field_dict["duration"] = duration
+        field_dict["start_time"] = start_time
         if patient_id is not UNSET:
             field_dict["patient_id"] = patient_id
         if billpayer_id is not UNSET:
@@ -89,60 +107,120 @@ class CreateAppointmentRequest:
             field_dict["suppress_mail"] = suppress_mail
         if suppress_availability_check is not UNSET:
             field_dict["suppress_availability_check"] = suppress_availability_check
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        appointment_type_id = d.pop("appointment_type_id")
-
-        location_id = d.pop("location_id")
-
-        practitioner_id = d.pop("practitioner_id")
-
-        duration = d.pop("duration")
-
-        def _parse_start_time(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateAppointmentRequest")
+        try:
+            _appointment_type_id = src["appointment_type_id"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentRequest", "appointment_type_id") from None
+        appointment_type_id: str
+        if not (isinstance(_appointment_type_id, str)):
+            raise _c.wrong("CreateAppointmentRequest", "appointment_type_id", "a string", _appointment_type_id)
+        appointment_type_id = _appointment_type_id
+        try:
+            _location_id = src["location_id"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentRequest", "location_id") from None
+        location_id: str
+        if not (isinstance(_location_id, str)):
+            raise _c.wrong("CreateAppointmentRequest", "location_id", "a string", _location_id)
+        location_id = _location_id
+        try:
+            _practitioner_id = src["practitioner_id"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentRequest", "practitioner_id") from None
+        practitioner_id: str
+        if not (isinstance(_practitioner_id, str)):
+            raise _c.wrong("CreateAppointmentRequest", "practitioner_id", "a string", _practitioner_id)
+        practitioner_id = _practitioner_id
+        try:
+            _duration = src["duration"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentRequest", "duration") from None
+        duration: float
+        if not (isinstance(_duration, (int, float)) and not isinstance(_duration, bool)):
+            raise _c.wrong("CreateAppointmentRequest", "duration", "a number", _duration)
+        duration = _duration
+        try:
+            _start_time = src["start_time"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentRequest", "start_time") from None
+        start_time: datetime.date | datetime.datetime | None
+        if isinstance(_start_time, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time = _c.parse_date(_start_time, "CreateAppointmentRequest", "start_time")
+            except ResponseValidationError:
+                start_time = _c.parse_datetime(_start_time, "CreateAppointmentRequest", "start_time")
+        elif _start_time is None:
+            if not (_start_time is None):
+                raise _c.wrong("CreateAppointmentRequest", "start_time", "null", _start_time)
+            start_time = _start_time
+        else:
+            raise _c.wrong("CreateAppointmentRequest", "start_time", "a string or a string or null", _start_time)
+        _patient_id = src.get("patient_id", UNSET)
+        patient_id: str | Unset
+        if _patient_id is UNSET:
+            patient_id = UNSET
+        else:
+            if not (isinstance(_patient_id, str)):
+                raise _c.wrong("CreateAppointmentRequest", "patient_id", "a string", _patient_id)
+            patient_id = _patient_id
+        _billpayer_id = src.get("billpayer_id", UNSET)
+        billpayer_id: str | Unset
+        if _billpayer_id is UNSET:
+            billpayer_id = UNSET
+        else:
+            if not (isinstance(_billpayer_id, str)):
+                raise _c.wrong("CreateAppointmentRequest", "billpayer_id", "a string", _billpayer_id)
+            billpayer_id = _billpayer_id
+        _reason = src.get("reason", UNSET)
+        reason: str | Unset
+        if _reason is UNSET:
+            reason = UNSET
+        else:
+            if not (isinstance(_reason, str)):
+                raise _c.wrong("CreateAppointmentRequest", "reason", "a string", _reason)
+            reason = _reason
+        _suppress_mail = src.get("suppress_mail", UNSET)
+        suppress_mail: bool | Unset
+        if _suppress_mail is UNSET:
+            suppress_mail = UNSET
+        else:
+            if not (isinstance(_suppress_mail, bool)):
+                raise _c.wrong("CreateAppointmentRequest", "suppress_mail", "a boolean", _suppress_mail)
+            suppress_mail = _suppress_mail
+        _suppress_availability_check = src.get("suppress_availability_check", UNSET)
+        suppress_availability_check: bool | Unset
+        if _suppress_availability_check is UNSET:
+            suppress_availability_check = UNSET
+        else:
+            if not (isinstance(_suppress_availability_check, bool)):
+                raise _c.wrong(
+                    "CreateAppointmentRequest", "suppress_availability_check", "a boolean", _suppress_availability_check
+                )
+            suppress_availability_check = _suppress_availability_check
 
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        start_time = _parse_start_time(d.pop("start_time"))
-
-        patient_id = d.pop("patient_id", UNSET)
-
-        billpayer_id = d.pop("billpayer_id", UNSET)
-
-        reason = d.pop("reason", UNSET)
-
-        suppress_mail = d.pop("suppress_mail", UNSET)
-
-        suppress_availability_check = d.pop("suppress_availability_check", UNSET)
-
-        create_appointment_request = cls(
-            appointment_type_id=appointment_type_id,
-            location_id=location_id,
-            practitioner_id=practitioner_id,
-            duration=duration,
-            start_time=start_time,
-            patient_id=patient_id,
-            billpayer_id=billpayer_id,
-            reason=reason,
-            suppress_mail=suppress_mail,
-            suppress_availability_check=suppress_availability_check,
+        obj = _new(cls)
+        _set(obj, "appointment_type_id", appointment_type_id)
+        _set(obj, "location_id", location_id)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(obj, "duration", duration)
+        _set(obj, "start_time", start_time)
+        _set(obj, "patient_id", patient_id)
+        _set(obj, "billpayer_id", billpayer_id)
+        _set(obj, "reason", reason)
+        _set(obj, "suppress_mail", suppress_mail)
+        _set(obj, "suppress_availability_check", suppress_availability_check)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_appointment_request.additional_properties = d
-        return create_appointment_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -159,3 +237,19 @@ class CreateAppointmentRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "appointment_type_id",
+        "location_id",
+        "practitioner_id",
+        "duration",
+        "start_time",
+        "patient_id",
+        "billpayer_id",
+        "reason",
+        "suppress_mail",
+        "suppress_availability_check",
+    }
+)

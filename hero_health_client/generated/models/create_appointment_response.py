@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="CreateAppointmentResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CreateAppointmentResponse:
     """The reserved appointment's id and hold expiry.
@@ -21,57 +26,64 @@ class CreateAppointmentResponse:
         reserved_until (datetime.datetime | None):
     """
 
-    id: str
-    reserved_until: datetime.datetime | None
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    reserved_until: datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         reserved_until: None | str
         if isinstance(self.reserved_until, datetime.datetime):
-            reserved_until = self.reserved_until.isoformat()
+            reserved_until = _c.datetime_to_wire(self.reserved_until)
         else:
             reserved_until = self.reserved_until
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "reserved_until": reserved_until,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["reserved_until"] = reserved_until
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateAppointmentResponse")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentResponse", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("CreateAppointmentResponse", "id", "a string", _id)
+        id = _id
+        try:
+            _reserved_until = src["reserved_until"]
+        except KeyError:
+            raise _c.missing("CreateAppointmentResponse", "reserved_until") from None
+        reserved_until: datetime.datetime | None
+        if isinstance(_reserved_until, str):
+            reserved_until = _c.parse_datetime(_reserved_until, "CreateAppointmentResponse", "reserved_until")
+        elif _reserved_until is None:
+            if not (_reserved_until is None):
+                raise _c.wrong("CreateAppointmentResponse", "reserved_until", "null", _reserved_until)
+            reserved_until = _reserved_until
+        else:
+            raise _c.wrong("CreateAppointmentResponse", "reserved_until", "a string or null", _reserved_until)
 
-        def _parse_reserved_until(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                reserved_until_type_0 = datetime.datetime.fromisoformat(data)
-
-                return reserved_until_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        reserved_until = _parse_reserved_until(d.pop("reserved_until"))
-
-        create_appointment_response = cls(
-            id=id,
-            reserved_until=reserved_until,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "reserved_until", reserved_until)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_appointment_response.additional_properties = d
-        return create_appointment_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -88,3 +100,11 @@ class CreateAppointmentResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "reserved_until",
+    }
+)

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..models.batch_message_channel import BatchMessageChannel
+from ..models.batch_message_recipient_input import BatchMessageRecipientInput
+from ..models.batch_message_recipients_object import BatchMessageRecipientsObject
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.batch_message_recipient_input import BatchMessageRecipientInput
-    from ..models.batch_message_recipients_object import BatchMessageRecipientsObject
-
-
 T = TypeVar("T", bound="CreateBatchMessageRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_channel(value: BatchMessageChannel | Literal["SMS", "EMAIL", "NHS_APP"]) -> BatchMessageChannel:
+    """The BatchMessageChannel member for a member or its plain value (``CreateBatchMessageRequest.channel``)."""
+    return (
+        _c.enum_member(BatchMessageChannel, value, "CreateBatchMessageRequest.channel")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class CreateBatchMessageRequest:
     """
@@ -30,14 +41,29 @@ class CreateBatchMessageRequest:
         subject (str | Unset): Needed when channel is EMAIL.
     """
 
-    name: str
-    channel: BatchMessageChannel
-    content: str
-    recipients: BatchMessageRecipientsObject | list[BatchMessageRecipientInput]
-    subject: str | Unset = UNSET
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    channel: BatchMessageChannel = _attrs_field(
+        converter=_to_channel,
+        validator=_c.validator(
+            _c.instance(BatchMessageChannel, "one of 'SMS', 'EMAIL', 'NHS_APP' (or a BatchMessageChannel member)")
+        ),
+    )
+
+    content: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    recipients: BatchMessageRecipientsObject | list[BatchMessageRecipientInput] = _attrs_field(
+        validator=_c.validator(
+            _c.one_of(_c.list_of(_c.instance(BatchMessageRecipientInput)), _c.instance(BatchMessageRecipientsObject))
+        )
+    )
+
+    subject: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         name = self.name
 
         channel = self.channel.value
@@ -56,67 +82,90 @@ class CreateBatchMessageRequest:
 
         subject = self.subject
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "channel": channel,
-                "content": content,
-                "recipients": recipients,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["name"] = name
+        field_dict["channel"] = channel
+        field_dict["content"] = content
+        field_dict["recipients"] = recipients
         if subject is not UNSET:
             field_dict["subject"] = subject
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.batch_message_recipient_input import BatchMessageRecipientInput  # noqa: PLC0415
-        from ..models.batch_message_recipients_object import BatchMessageRecipientsObject  # noqa: PLC0415
-
-        d = dict(src_dict)
-        name = d.pop("name")
-
-        channel = BatchMessageChannel(d.pop("channel"))
-
-        content = d.pop("content")
-
-        def _parse_recipients(data: object) -> BatchMessageRecipientsObject | list[BatchMessageRecipientInput]:
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateBatchMessageRequest")
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("CreateBatchMessageRequest", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("CreateBatchMessageRequest", "name", "a string", _name)
+        name = _name
+        try:
+            _channel = src["channel"]
+        except KeyError:
+            raise _c.missing("CreateBatchMessageRequest", "channel") from None
+        channel: BatchMessageChannel
+        channel = _c.enum_from_wire(BatchMessageChannel, _channel, "CreateBatchMessageRequest", "channel")
+        try:
+            _content = src["content"]
+        except KeyError:
+            raise _c.missing("CreateBatchMessageRequest", "content") from None
+        content: str
+        if not (isinstance(_content, str)):
+            raise _c.wrong("CreateBatchMessageRequest", "content", "a string", _content)
+        content = _content
+        try:
+            _recipients = src["recipients"]
+        except KeyError:
+            raise _c.missing("CreateBatchMessageRequest", "recipients") from None
+        recipients: BatchMessageRecipientsObject | list[BatchMessageRecipientInput]
+        if isinstance(_recipients, list):
+            if not isinstance(_recipients, list):
+                raise _c.wrong("CreateBatchMessageRequest", "recipients", "an array", _recipients)
+            _recipients_1_items: list[Any] = []
+            _recipients_1_value: Any
+            for _recipients_1_item in _recipients:
+                try:
+                    _recipients_1_value = BatchMessageRecipientInput.from_dict(_recipients_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested(
+                        "CreateBatchMessageRequest", "recipients" + f"[{len(_recipients_1_items)}]"
+                    ) from None
+                _recipients_1_items.append(_recipients_1_value)
+            recipients = _recipients_1_items
+        elif isinstance(_recipients, dict):
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                recipients_type_0 = []
-                _recipients_type_0 = data
-                for recipients_type_0_item_data in _recipients_type_0:
-                    recipients_type_0_item = BatchMessageRecipientInput.from_dict(recipients_type_0_item_data)
+                recipients = BatchMessageRecipientsObject.from_dict(_recipients)
+            except ResponseValidationError as exc:
+                raise exc.nested("CreateBatchMessageRequest", "recipients") from None
+        else:
+            raise _c.wrong(
+                "CreateBatchMessageRequest", "recipients", "an array or BatchMessageRecipientsObject", _recipients
+            )
+        _subject = src.get("subject", UNSET)
+        subject: str | Unset
+        if _subject is UNSET:
+            subject = UNSET
+        else:
+            if not (isinstance(_subject, str)):
+                raise _c.wrong("CreateBatchMessageRequest", "subject", "a string", _subject)
+            subject = _subject
 
-                    recipients_type_0.append(recipients_type_0_item)
-
-                return recipients_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            recipients_type_1 = BatchMessageRecipientsObject.from_dict(data)
-
-            return recipients_type_1
-
-        recipients = _parse_recipients(d.pop("recipients"))
-
-        subject = d.pop("subject", UNSET)
-
-        create_batch_message_request = cls(
-            name=name,
-            channel=channel,
-            content=content,
-            recipients=recipients,
-            subject=subject,
+        obj = _new(cls)
+        _set(obj, "name", name)
+        _set(obj, "channel", channel)
+        _set(obj, "content", content)
+        _set(obj, "recipients", recipients)
+        _set(obj, "subject", subject)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_batch_message_request.additional_properties = d
-        return create_batch_message_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -133,3 +182,14 @@ class CreateBatchMessageRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "channel",
+        "content",
+        "recipients",
+        "subject",
+    }
+)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.customer_payment_source import CustomerPaymentSource
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.customer_payment_source import CustomerPaymentSource
-
-
 T = TypeVar("T", bound="CreateCustomerRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CreateCustomerRequest:
     """
@@ -27,13 +29,27 @@ class CreateCustomerRequest:
         sources (CustomerPaymentSource | list[CustomerPaymentSource] | Unset):
     """
 
-    name: str
-    email: str | Unset = UNSET
-    phone: str | Unset = UNSET
-    sources: CustomerPaymentSource | list[CustomerPaymentSource] | Unset = UNSET
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    email: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(fmt="email")))
+    )
+
+    phone: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    sources: CustomerPaymentSource | list[CustomerPaymentSource] | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset, _c.one_of(_c.list_of(_c.instance(CustomerPaymentSource)), _c.instance(CustomerPaymentSource))
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         name = self.name
 
         email = self.email
@@ -52,66 +68,80 @@ class CreateCustomerRequest:
         else:
             sources = self.sources.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["name"] = name
         if email is not UNSET:
             field_dict["email"] = email
         if phone is not UNSET:
             field_dict["phone"] = phone
         if sources is not UNSET:
             field_dict["sources"] = sources
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.customer_payment_source import CustomerPaymentSource  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateCustomerRequest")
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("CreateCustomerRequest", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("CreateCustomerRequest", "name", "a string", _name)
+        name = _name
+        _email = src.get("email", UNSET)
+        email: str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if not (isinstance(_email, str)):
+                raise _c.wrong("CreateCustomerRequest", "email", "a string", _email)
+            email = _email
+        _phone = src.get("phone", UNSET)
+        phone: str | Unset
+        if _phone is UNSET:
+            phone = UNSET
+        else:
+            if not (isinstance(_phone, str)):
+                raise _c.wrong("CreateCustomerRequest", "phone", "a string", _phone)
+            phone = _phone
+        _sources = src.get("sources", UNSET)
+        sources: CustomerPaymentSource | list[CustomerPaymentSource] | Unset
+        if _sources is UNSET:
+            sources = UNSET
+        else:
+            if isinstance(_sources, list):
+                if not isinstance(_sources, list):
+                    raise _c.wrong("CreateCustomerRequest", "sources", "an array", _sources)
+                _sources_1_items: list[Any] = []
+                _sources_1_value: Any
+                for _sources_1_item in _sources:
+                    try:
+                        _sources_1_value = CustomerPaymentSource.from_dict(_sources_1_item)
+                    except ResponseValidationError as exc:
+                        raise exc.nested("CreateCustomerRequest", "sources" + f"[{len(_sources_1_items)}]") from None
+                    _sources_1_items.append(_sources_1_value)
+                sources = _sources_1_items
+            elif isinstance(_sources, dict):
+                try:
+                    sources = CustomerPaymentSource.from_dict(_sources)
+                except ResponseValidationError as exc:
+                    raise exc.nested("CreateCustomerRequest", "sources") from None
+            else:
+                raise _c.wrong("CreateCustomerRequest", "sources", "an array or CustomerPaymentSource", _sources)
 
-        d = dict(src_dict)
-        name = d.pop("name")
-
-        email = d.pop("email", UNSET)
-
-        phone = d.pop("phone", UNSET)
-
-        def _parse_sources(data: object) -> CustomerPaymentSource | list[CustomerPaymentSource] | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                sources_type_0 = []
-                _sources_type_0 = data
-                for sources_type_0_item_data in _sources_type_0:
-                    sources_type_0_item = CustomerPaymentSource.from_dict(sources_type_0_item_data)
-
-                    sources_type_0.append(sources_type_0_item)
-
-                return sources_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            sources_type_1 = CustomerPaymentSource.from_dict(data)
-
-            return sources_type_1
-
-        sources = _parse_sources(d.pop("sources", UNSET))
-
-        create_customer_request = cls(
-            name=name,
-            email=email,
-            phone=phone,
-            sources=sources,
+        obj = _new(cls)
+        _set(obj, "name", name)
+        _set(obj, "email", email)
+        _set(obj, "phone", phone)
+        _set(obj, "sources", sources)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_customer_request.additional_properties = d
-        return create_customer_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -128,3 +158,13 @@ class CreateCustomerRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "email",
+        "phone",
+        "sources",
+    }
+)

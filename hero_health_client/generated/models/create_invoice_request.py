@@ -3,23 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..models.create_invoice_request_collection_method import CreateInvoiceRequestCollectionMethod
 from ..models.create_invoice_request_mode import CreateInvoiceRequestMode
+from ..models.invoice_coupon_ref import InvoiceCouponRef
+from ..models.invoice_item_attributes import InvoiceItemAttributes
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.invoice_coupon_ref import InvoiceCouponRef
-    from ..models.invoice_item_attributes import InvoiceItemAttributes
-
-
 T = TypeVar("T", bound="CreateInvoiceRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_collection_method(
+    value: CreateInvoiceRequestCollectionMethod | Unset | Literal["request_payment", "charge_automatically"],
+) -> CreateInvoiceRequestCollectionMethod | Unset:
+    """The CreateInvoiceRequestCollectionMethod member for a member or its plain value (``CreateInvoiceRequest.collection_method``)."""
+    return (
+        _c.enum_member(CreateInvoiceRequestCollectionMethod, value, "CreateInvoiceRequest.collection_method")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_mode(
+    value: CreateInvoiceRequestMode | Unset | Literal["draft", "finalize"],
+) -> CreateInvoiceRequestMode | Unset:
+    """The CreateInvoiceRequestMode member for a member or its plain value (``CreateInvoiceRequest.mode``)."""
+    return (
+        _c.enum_member(CreateInvoiceRequestMode, value, "CreateInvoiceRequest.mode")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class CreateInvoiceRequest:
     """Needs patient_id or appointment_id; with appointment_id the patient comes from the appointment.
@@ -47,29 +71,85 @@ class CreateInvoiceRequest:
         invoice_items_attributes (list[InvoiceItemAttributes] | Unset):
     """
 
-    issuer_id: str
-    patient_id: str | Unset = UNSET
-    appointment_id: str | Unset = UNSET
-    practitioner_id: str | Unset = UNSET
-    service_date: str | Unset = UNSET
-    customer_stripe_id: str | Unset = UNSET
-    set_default_customer: bool | Unset = UNSET
-    due_date: str | Unset = UNSET
-    collection_method: CreateInvoiceRequestCollectionMethod | Unset = UNSET
-    payment_source: str | Unset = UNSET
-    insurer: str | Unset = UNSET
-    authentication_code: str | Unset = UNSET
-    membership_number: str | Unset = UNSET
-    diagnosis: str | Unset = UNSET
-    memo: str | Unset = UNSET
-    footer: str | Unset = UNSET
-    confidential: bool | Unset = UNSET
-    mode: CreateInvoiceRequestMode | Unset = UNSET
-    coupons: list[InvoiceCouponRef] | Unset = UNSET
-    invoice_items_attributes: list[InvoiceItemAttributes] | Unset = UNSET
+    issuer_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    patient_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    appointment_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    practitioner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    service_date: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    customer_stripe_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    set_default_customer: bool | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
+    due_date: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    collection_method: CreateInvoiceRequestCollectionMethod | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_collection_method,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    CreateInvoiceRequestCollectionMethod,
+                    "one of 'request_payment', 'charge_automatically' (or a CreateInvoiceRequestCollectionMethod member)",
+                ),
+            )
+        ),
+    )
+
+    payment_source: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    insurer: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    authentication_code: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    membership_number: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    diagnosis: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    memo: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    footer: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    confidential: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    mode: CreateInvoiceRequestMode | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_mode,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    CreateInvoiceRequestMode, "one of 'draft', 'finalize' (or a CreateInvoiceRequestMode member)"
+                ),
+            )
+        ),
+    )
+
+    coupons: list[InvoiceCouponRef] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(InvoiceCouponRef))))
+    )
+
+    invoice_items_attributes: list[InvoiceItemAttributes] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(InvoiceItemAttributes))))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         issuer_id = self.issuer_id
 
         patient_id = self.patient_id
@@ -124,13 +204,8 @@ class CreateInvoiceRequest:
                 invoice_items_attributes_item = invoice_items_attributes_item_data.to_dict()
                 invoice_items_attributes.append(invoice_items_attributes_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "issuer_id": issuer_id,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["issuer_id"] = issuer_id
         if patient_id is not UNSET:
             field_dict["patient_id"] = patient_id
         if appointment_id is not UNSET:
@@ -169,104 +244,221 @@ class CreateInvoiceRequest:
             field_dict["coupons"] = coupons
         if invoice_items_attributes is not UNSET:
             field_dict["invoice_items_attributes"] = invoice_items_attributes
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.invoice_coupon_ref import InvoiceCouponRef  # noqa: PLC0415
-        from ..models.invoice_item_attributes import InvoiceItemAttributes  # noqa: PLC0415
-
-        d = dict(src_dict)
-        issuer_id = d.pop("issuer_id")
-
-        patient_id = d.pop("patient_id", UNSET)
-
-        appointment_id = d.pop("appointment_id", UNSET)
-
-        practitioner_id = d.pop("practitioner_id", UNSET)
-
-        service_date = d.pop("service_date", UNSET)
-
-        customer_stripe_id = d.pop("customer_stripe_id", UNSET)
-
-        set_default_customer = d.pop("set_default_customer", UNSET)
-
-        due_date = d.pop("due_date", UNSET)
-
-        _collection_method = d.pop("collection_method", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateInvoiceRequest")
+        try:
+            _issuer_id = src["issuer_id"]
+        except KeyError:
+            raise _c.missing("CreateInvoiceRequest", "issuer_id") from None
+        issuer_id: str
+        if not (isinstance(_issuer_id, str)):
+            raise _c.wrong("CreateInvoiceRequest", "issuer_id", "a string", _issuer_id)
+        issuer_id = _issuer_id
+        _patient_id = src.get("patient_id", UNSET)
+        patient_id: str | Unset
+        if _patient_id is UNSET:
+            patient_id = UNSET
+        else:
+            if not (isinstance(_patient_id, str)):
+                raise _c.wrong("CreateInvoiceRequest", "patient_id", "a string", _patient_id)
+            patient_id = _patient_id
+        _appointment_id = src.get("appointment_id", UNSET)
+        appointment_id: str | Unset
+        if _appointment_id is UNSET:
+            appointment_id = UNSET
+        else:
+            if not (isinstance(_appointment_id, str)):
+                raise _c.wrong("CreateInvoiceRequest", "appointment_id", "a string", _appointment_id)
+            appointment_id = _appointment_id
+        _practitioner_id = src.get("practitioner_id", UNSET)
+        practitioner_id: str | Unset
+        if _practitioner_id is UNSET:
+            practitioner_id = UNSET
+        else:
+            if not (isinstance(_practitioner_id, str)):
+                raise _c.wrong("CreateInvoiceRequest", "practitioner_id", "a string", _practitioner_id)
+            practitioner_id = _practitioner_id
+        _service_date = src.get("service_date", UNSET)
+        service_date: str | Unset
+        if _service_date is UNSET:
+            service_date = UNSET
+        else:
+            if not (isinstance(_service_date, str)):
+                raise _c.wrong("CreateInvoiceRequest", "service_date", "a string", _service_date)
+            service_date = _service_date
+        _customer_stripe_id = src.get("customer_stripe_id", UNSET)
+        customer_stripe_id: str | Unset
+        if _customer_stripe_id is UNSET:
+            customer_stripe_id = UNSET
+        else:
+            if not (isinstance(_customer_stripe_id, str)):
+                raise _c.wrong("CreateInvoiceRequest", "customer_stripe_id", "a string", _customer_stripe_id)
+            customer_stripe_id = _customer_stripe_id
+        _set_default_customer = src.get("set_default_customer", UNSET)
+        set_default_customer: bool | Unset
+        if _set_default_customer is UNSET:
+            set_default_customer = UNSET
+        else:
+            if not (isinstance(_set_default_customer, bool)):
+                raise _c.wrong("CreateInvoiceRequest", "set_default_customer", "a boolean", _set_default_customer)
+            set_default_customer = _set_default_customer
+        _due_date = src.get("due_date", UNSET)
+        due_date: str | Unset
+        if _due_date is UNSET:
+            due_date = UNSET
+        else:
+            if not (isinstance(_due_date, str)):
+                raise _c.wrong("CreateInvoiceRequest", "due_date", "a string", _due_date)
+            due_date = _due_date
+        _collection_method = src.get("collection_method", UNSET)
         collection_method: CreateInvoiceRequestCollectionMethod | Unset
-        if isinstance(_collection_method, Unset):
+        if _collection_method is UNSET:
             collection_method = UNSET
         else:
-            collection_method = CreateInvoiceRequestCollectionMethod(_collection_method)
-
-        payment_source = d.pop("payment_source", UNSET)
-
-        insurer = d.pop("insurer", UNSET)
-
-        authentication_code = d.pop("authentication_code", UNSET)
-
-        membership_number = d.pop("membership_number", UNSET)
-
-        diagnosis = d.pop("diagnosis", UNSET)
-
-        memo = d.pop("memo", UNSET)
-
-        footer = d.pop("footer", UNSET)
-
-        confidential = d.pop("confidential", UNSET)
-
-        _mode = d.pop("mode", UNSET)
+            collection_method = _c.enum_from_wire(
+                CreateInvoiceRequestCollectionMethod, _collection_method, "CreateInvoiceRequest", "collection_method"
+            )
+        _payment_source = src.get("payment_source", UNSET)
+        payment_source: str | Unset
+        if _payment_source is UNSET:
+            payment_source = UNSET
+        else:
+            if not (isinstance(_payment_source, str)):
+                raise _c.wrong("CreateInvoiceRequest", "payment_source", "a string", _payment_source)
+            payment_source = _payment_source
+        _insurer = src.get("insurer", UNSET)
+        insurer: str | Unset
+        if _insurer is UNSET:
+            insurer = UNSET
+        else:
+            if not (isinstance(_insurer, str)):
+                raise _c.wrong("CreateInvoiceRequest", "insurer", "a string", _insurer)
+            insurer = _insurer
+        _authentication_code = src.get("authentication_code", UNSET)
+        authentication_code: str | Unset
+        if _authentication_code is UNSET:
+            authentication_code = UNSET
+        else:
+            if not (isinstance(_authentication_code, str)):
+                raise _c.wrong("CreateInvoiceRequest", "authentication_code", "a string", _authentication_code)
+            authentication_code = _authentication_code
+        _membership_number = src.get("membership_number", UNSET)
+        membership_number: str | Unset
+        if _membership_number is UNSET:
+            membership_number = UNSET
+        else:
+            if not (isinstance(_membership_number, str)):
+                raise _c.wrong("CreateInvoiceRequest", "membership_number", "a string", _membership_number)
+            membership_number = _membership_number
+        _diagnosis = src.get("diagnosis", UNSET)
+        diagnosis: str | Unset
+        if _diagnosis is UNSET:
+            diagnosis = UNSET
+        else:
+            if not (isinstance(_diagnosis, str)):
+                raise _c.wrong("CreateInvoiceRequest", "diagnosis", "a string", _diagnosis)
+            diagnosis = _diagnosis
+        _memo = src.get("memo", UNSET)
+        memo: str | Unset
+        if _memo is UNSET:
+            memo = UNSET
+        else:
+            if not (isinstance(_memo, str)):
+                raise _c.wrong("CreateInvoiceRequest", "memo", "a string", _memo)
+            memo = _memo
+        _footer = src.get("footer", UNSET)
+        footer: str | Unset
+        if _footer is UNSET:
+            footer = UNSET
+        else:
+            if not (isinstance(_footer, str)):
+                raise _c.wrong("CreateInvoiceRequest", "footer", "a string", _footer)
+            footer = _footer
+        _confidential = src.get("confidential", UNSET)
+        confidential: bool | Unset
+        if _confidential is UNSET:
+            confidential = UNSET
+        else:
+            if not (isinstance(_confidential, bool)):
+                raise _c.wrong("CreateInvoiceRequest", "confidential", "a boolean", _confidential)
+            confidential = _confidential
+        _mode = src.get("mode", UNSET)
         mode: CreateInvoiceRequestMode | Unset
-        if isinstance(_mode, Unset):
+        if _mode is UNSET:
             mode = UNSET
         else:
-            mode = CreateInvoiceRequestMode(_mode)
+            mode = _c.enum_from_wire(CreateInvoiceRequestMode, _mode, "CreateInvoiceRequest", "mode")
+        _coupons = src.get("coupons", UNSET)
+        coupons: list[InvoiceCouponRef] | Unset
+        if _coupons is UNSET:
+            coupons = UNSET
+        else:
+            if not isinstance(_coupons, list):
+                raise _c.wrong("CreateInvoiceRequest", "coupons", "an array", _coupons)
+            _coupons_1_items: list[Any] = []
+            _coupons_1_value: Any
+            for _coupons_1_item in _coupons:
+                try:
+                    _coupons_1_value = InvoiceCouponRef.from_dict(_coupons_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("CreateInvoiceRequest", "coupons" + f"[{len(_coupons_1_items)}]") from None
+                _coupons_1_items.append(_coupons_1_value)
+            coupons = _coupons_1_items
+        _invoice_items_attributes = src.get("invoice_items_attributes", UNSET)
+        invoice_items_attributes: list[InvoiceItemAttributes] | Unset
+        if _invoice_items_attributes is UNSET:
+            invoice_items_attributes = UNSET
+        else:
+            if not isinstance(_invoice_items_attributes, list):
+                raise _c.wrong(
+                    "CreateInvoiceRequest", "invoice_items_attributes", "an array", _invoice_items_attributes
+                )
+            _invoice_items_attributes_1_items: list[Any] = []
+            _invoice_items_attributes_1_value: Any
+            for _invoice_items_attributes_1_item in _invoice_items_attributes:
+                try:
+                    _invoice_items_attributes_1_value = InvoiceItemAttributes.from_dict(
+                        _invoice_items_attributes_1_item
+                    )
+                except ResponseValidationError as exc:
+                    raise exc.nested(
+                        "CreateInvoiceRequest",
+                        "invoice_items_attributes" + f"[{len(_invoice_items_attributes_1_items)}]",
+                    ) from None
+                _invoice_items_attributes_1_items.append(_invoice_items_attributes_1_value)
+            invoice_items_attributes = _invoice_items_attributes_1_items
 
-        _coupons = d.pop("coupons", UNSET)
-        coupons: list[InvoiceCouponRef] | Unset = UNSET
-        if _coupons is not UNSET:
-            coupons = []
-            for coupons_item_data in _coupons:
-                coupons_item = InvoiceCouponRef.from_dict(coupons_item_data)
-
-                coupons.append(coupons_item)
-
-        _invoice_items_attributes = d.pop("invoice_items_attributes", UNSET)
-        invoice_items_attributes: list[InvoiceItemAttributes] | Unset = UNSET
-        if _invoice_items_attributes is not UNSET:
-            invoice_items_attributes = []
-            for invoice_items_attributes_item_data in _invoice_items_attributes:
-                invoice_items_attributes_item = InvoiceItemAttributes.from_dict(invoice_items_attributes_item_data)
-
-                invoice_items_attributes.append(invoice_items_attributes_item)
-
-        create_invoice_request = cls(
-            issuer_id=issuer_id,
-            patient_id=patient_id,
-            appointment_id=appointment_id,
-            practitioner_id=practitioner_id,
-            service_date=service_date,
-            customer_stripe_id=customer_stripe_id,
-            set_default_customer=set_default_customer,
-            due_date=due_date,
-            collection_method=collection_method,
-            payment_source=payment_source,
-            insurer=insurer,
-            authentication_code=authentication_code,
-            membership_number=membership_number,
-            diagnosis=diagnosis,
-            memo=memo,
-            footer=footer,
-            confidential=confidential,
-            mode=mode,
-            coupons=coupons,
-            invoice_items_attributes=invoice_items_attributes,
+        obj = _new(cls)
+        _set(obj, "issuer_id", issuer_id)
+        _set(obj, "patient_id", patient_id)
+        _set(obj, "appointment_id", appointment_id)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(obj, "service_date", service_date)
+        _set(obj, "customer_stripe_id", customer_stripe_id)
+        _set(obj, "set_default_customer", set_default_customer)
+        _set(obj, "due_date", due_date)
+        _set(obj, "collection_method", collection_method)
+        _set(obj, "payment_source", payment_source)
+        _set(obj, "insurer", insurer)
+        _set(obj, "authentication_code", authentication_code)
+        _set(obj, "membership_number", membership_number)
+        _set(obj, "diagnosis", diagnosis)
+        _set(obj, "memo", memo)
+        _set(obj, "footer", footer)
+        _set(obj, "confidential", confidential)
+        _set(obj, "mode", mode)
+        _set(obj, "coupons", coupons)
+        _set(obj, "invoice_items_attributes", invoice_items_attributes)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_invoice_request.additional_properties = d
-        return create_invoice_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -283,3 +475,29 @@ class CreateInvoiceRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "issuer_id",
+        "patient_id",
+        "appointment_id",
+        "practitioner_id",
+        "service_date",
+        "customer_stripe_id",
+        "set_default_customer",
+        "due_date",
+        "collection_method",
+        "payment_source",
+        "insurer",
+        "authentication_code",
+        "membership_number",
+        "diagnosis",
+        "memo",
+        "footer",
+        "confidential",
+        "mode",
+        "coupons",
+        "invoice_items_attributes",
+    }
+)

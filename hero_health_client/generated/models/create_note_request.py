@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateNoteRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CreateNoteRequest:
     """
@@ -21,39 +25,55 @@ class CreateNoteRequest:
         description (str | Unset):  Example: Patient reported improved symptoms today..
     """
 
-    episode_id: str | Unset = UNSET
-    description: str | Unset = UNSET
+    episode_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    description: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         episode_id = self.episode_id
 
         description = self.description
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if episode_id is not UNSET:
             field_dict["episode_id"] = episode_id
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        episode_id = d.pop("episode_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateNoteRequest")
+        _episode_id = src.get("episode_id", UNSET)
+        episode_id: str | Unset
+        if _episode_id is UNSET:
+            episode_id = UNSET
+        else:
+            if not (isinstance(_episode_id, str)):
+                raise _c.wrong("CreateNoteRequest", "episode_id", "a string", _episode_id)
+            episode_id = _episode_id
+        _description = src.get("description", UNSET)
+        description: str | Unset
+        if _description is UNSET:
+            description = UNSET
+        else:
+            if not (isinstance(_description, str)):
+                raise _c.wrong("CreateNoteRequest", "description", "a string", _description)
+            description = _description
 
-        description = d.pop("description", UNSET)
-
-        create_note_request = cls(
-            episode_id=episode_id,
-            description=description,
+        obj = _new(cls)
+        _set(obj, "episode_id", episode_id)
+        _set(obj, "description", description)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_note_request.additional_properties = d
-        return create_note_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -70,3 +90,11 @@ class CreateNoteRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "episode_id",
+        "description",
+    }
+)

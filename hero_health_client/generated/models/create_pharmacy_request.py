@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="CreatePharmacyRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CreatePharmacyRequest:
     """Details of the pharmacy to add.
@@ -22,13 +27,18 @@ class CreatePharmacyRequest:
         prescriber_id (str):  Example: 12345.
     """
 
-    name: str
-    email: str
-    mobile: str
-    prescriber_id: str
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    email: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    mobile: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    prescriber_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         name = self.name
 
         email = self.email
@@ -37,39 +47,61 @@ class CreatePharmacyRequest:
 
         prescriber_id = self.prescriber_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "email": email,
-                "mobile": mobile,
-                "prescriber_id": prescriber_id,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["name"] = name
+        field_dict["email"] = email
+        field_dict["mobile"] = mobile
+        field_dict["prescriber_id"] = prescriber_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreatePharmacyRequest")
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("CreatePharmacyRequest", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("CreatePharmacyRequest", "name", "a string", _name)
+        name = _name
+        try:
+            _email = src["email"]
+        except KeyError:
+            raise _c.missing("CreatePharmacyRequest", "email") from None
+        email: str
+        if not (isinstance(_email, str)):
+            raise _c.wrong("CreatePharmacyRequest", "email", "a string", _email)
+        email = _email
+        try:
+            _mobile = src["mobile"]
+        except KeyError:
+            raise _c.missing("CreatePharmacyRequest", "mobile") from None
+        mobile: str
+        if not (isinstance(_mobile, str)):
+            raise _c.wrong("CreatePharmacyRequest", "mobile", "a string", _mobile)
+        mobile = _mobile
+        try:
+            _prescriber_id = src["prescriber_id"]
+        except KeyError:
+            raise _c.missing("CreatePharmacyRequest", "prescriber_id") from None
+        prescriber_id: str
+        if not (isinstance(_prescriber_id, str)):
+            raise _c.wrong("CreatePharmacyRequest", "prescriber_id", "a string", _prescriber_id)
+        prescriber_id = _prescriber_id
 
-        email = d.pop("email")
-
-        mobile = d.pop("mobile")
-
-        prescriber_id = d.pop("prescriber_id")
-
-        create_pharmacy_request = cls(
-            name=name,
-            email=email,
-            mobile=mobile,
-            prescriber_id=prescriber_id,
+        obj = _new(cls)
+        _set(obj, "name", name)
+        _set(obj, "email", email)
+        _set(obj, "mobile", mobile)
+        _set(obj, "prescriber_id", prescriber_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_pharmacy_request.additional_properties = d
-        return create_pharmacy_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -86,3 +118,13 @@ class CreatePharmacyRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "email",
+        "mobile",
+        "prescriber_id",
+    }
+)

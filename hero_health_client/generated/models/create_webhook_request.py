@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.create_webhook_request_headers import CreateWebhookRequestHeaders
 from ..models.webhook_event_type import WebhookEventType
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.create_webhook_request_headers import CreateWebhookRequestHeaders
-
-
 T = TypeVar("T", bound="CreateWebhookRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_event_type(
+    value: WebhookEventType
+    | Literal[
+        "appointment.confirmed",
+        "appointment.cancelled",
+        "appointment.rescheduled",
+        "prescription.issued",
+        "patient.medical-record-updated",
+        "patient.added-to-sequence",
+        "write-to-record.succeeded",
+        "write-to-record.failed",
+    ],
+) -> WebhookEventType:
+    """The WebhookEventType member for a member or its plain value (``CreateWebhookRequest.event_type``)."""
+    return (
+        _c.enum_member(WebhookEventType, value, "CreateWebhookRequest.event_type") if isinstance(value, str) else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class CreateWebhookRequest:
     """
@@ -30,14 +51,30 @@ class CreateWebhookRequest:
         headers (CreateWebhookRequestHeaders | Unset): Extra HTTP headers sent with each delivery.
     """
 
-    event_type: WebhookEventType
-    url: str
-    description: str | Unset = UNSET
-    signing_key: str | Unset = UNSET
-    headers: CreateWebhookRequestHeaders | Unset = UNSET
+    event_type: WebhookEventType = _attrs_field(
+        converter=_to_event_type,
+        validator=_c.validator(
+            _c.instance(
+                WebhookEventType,
+                "one of 'appointment.confirmed', 'appointment.cancelled', 'appointment.rescheduled', 'prescription.issued', 'patient.medical-record-updated', 'patient.added-to-sequence', 'write-to-record.succeeded', 'write-to-record.failed' (or a WebhookEventType member)",
+            )
+        ),
+    )
+
+    url: str = _attrs_field(validator=_c.validator(_c.string(fmt="uri")))
+
+    description: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    signing_key: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    headers: CreateWebhookRequestHeaders | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(CreateWebhookRequestHeaders)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         event_type = self.event_type.value
 
         url = self.url
@@ -50,53 +87,73 @@ class CreateWebhookRequest:
         if not isinstance(self.headers, Unset):
             headers = self.headers.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "event_type": event_type,
-                "url": url,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["event_type"] = event_type
+        field_dict["url"] = url
         if description is not UNSET:
             field_dict["description"] = description
         if signing_key is not UNSET:
             field_dict["signing_key"] = signing_key
         if headers is not UNSET:
             field_dict["headers"] = headers
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_webhook_request_headers import CreateWebhookRequestHeaders  # noqa: PLC0415
-
-        d = dict(src_dict)
-        event_type = WebhookEventType(d.pop("event_type"))
-
-        url = d.pop("url")
-
-        description = d.pop("description", UNSET)
-
-        signing_key = d.pop("signing_key", UNSET)
-
-        _headers = d.pop("headers", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CreateWebhookRequest")
+        try:
+            _event_type = src["event_type"]
+        except KeyError:
+            raise _c.missing("CreateWebhookRequest", "event_type") from None
+        event_type: WebhookEventType
+        event_type = _c.enum_from_wire(WebhookEventType, _event_type, "CreateWebhookRequest", "event_type")
+        try:
+            _url = src["url"]
+        except KeyError:
+            raise _c.missing("CreateWebhookRequest", "url") from None
+        url: str
+        if not (isinstance(_url, str)):
+            raise _c.wrong("CreateWebhookRequest", "url", "a string", _url)
+        url = _url
+        _description = src.get("description", UNSET)
+        description: str | Unset
+        if _description is UNSET:
+            description = UNSET
+        else:
+            if not (isinstance(_description, str)):
+                raise _c.wrong("CreateWebhookRequest", "description", "a string", _description)
+            description = _description
+        _signing_key = src.get("signing_key", UNSET)
+        signing_key: str | Unset
+        if _signing_key is UNSET:
+            signing_key = UNSET
+        else:
+            if not (isinstance(_signing_key, str)):
+                raise _c.wrong("CreateWebhookRequest", "signing_key", "a string", _signing_key)
+            signing_key = _signing_key
+        _headers = src.get("headers", UNSET)
         headers: CreateWebhookRequestHeaders | Unset
-        if isinstance(_headers, Unset):
+        if _headers is UNSET:
             headers = UNSET
         else:
-            headers = CreateWebhookRequestHeaders.from_dict(_headers)
+            try:
+                headers = CreateWebhookRequestHeaders.from_dict(_headers)
+            except ResponseValidationError as exc:
+                raise exc.nested("CreateWebhookRequest", "headers") from None
 
-        create_webhook_request = cls(
-            event_type=event_type,
-            url=url,
-            description=description,
-            signing_key=signing_key,
-            headers=headers,
+        obj = _new(cls)
+        _set(obj, "event_type", event_type)
+        _set(obj, "url", url)
+        _set(obj, "description", description)
+        _set(obj, "signing_key", signing_key)
+        _set(obj, "headers", headers)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        create_webhook_request.additional_properties = d
-        return create_webhook_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -113,3 +170,14 @@ class CreateWebhookRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "event_type",
+        "url",
+        "description",
+        "signing_key",
+        "headers",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerPaymentSource")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CustomerPaymentSource:
     """A stored payment source of a customer; fields typed from a curl example.
@@ -27,16 +31,24 @@ class CustomerPaymentSource:
         exp_year (float | Unset):
     """
 
-    id: str | Unset = UNSET
-    type_: str | Unset = UNSET
-    fingerprint: str | Unset = UNSET
-    brand: str | Unset = UNSET
-    last4: str | Unset = UNSET
-    exp_month: float | Unset = UNSET
-    exp_year: float | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    type_: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    fingerprint: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    brand: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    last4: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    exp_month: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    exp_year: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         type_ = self.type_
@@ -51,9 +63,7 @@ class CustomerPaymentSource:
 
         exp_year = self.exp_year
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if type_ is not UNSET:
@@ -68,38 +78,83 @@ class CustomerPaymentSource:
             field_dict["exp_month"] = exp_month
         if exp_year is not UNSET:
             field_dict["exp_year"] = exp_year
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CustomerPaymentSource")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("CustomerPaymentSource", "id", "a string", _id)
+            id = _id
+        _type_ = src.get("type", UNSET)
+        type_: str | Unset
+        if _type_ is UNSET:
+            type_ = UNSET
+        else:
+            if not (isinstance(_type_, str)):
+                raise _c.wrong("CustomerPaymentSource", "type", "a string", _type_)
+            type_ = _type_
+        _fingerprint = src.get("fingerprint", UNSET)
+        fingerprint: str | Unset
+        if _fingerprint is UNSET:
+            fingerprint = UNSET
+        else:
+            if not (isinstance(_fingerprint, str)):
+                raise _c.wrong("CustomerPaymentSource", "fingerprint", "a string", _fingerprint)
+            fingerprint = _fingerprint
+        _brand = src.get("brand", UNSET)
+        brand: str | Unset
+        if _brand is UNSET:
+            brand = UNSET
+        else:
+            if not (isinstance(_brand, str)):
+                raise _c.wrong("CustomerPaymentSource", "brand", "a string", _brand)
+            brand = _brand
+        _last4 = src.get("last4", UNSET)
+        last4: str | Unset
+        if _last4 is UNSET:
+            last4 = UNSET
+        else:
+            if not (isinstance(_last4, str)):
+                raise _c.wrong("CustomerPaymentSource", "last4", "a string", _last4)
+            last4 = _last4
+        _exp_month = src.get("exp_month", UNSET)
+        exp_month: float | Unset
+        if _exp_month is UNSET:
+            exp_month = UNSET
+        else:
+            if not (isinstance(_exp_month, (int, float)) and not isinstance(_exp_month, bool)):
+                raise _c.wrong("CustomerPaymentSource", "exp_month", "a number", _exp_month)
+            exp_month = _exp_month
+        _exp_year = src.get("exp_year", UNSET)
+        exp_year: float | Unset
+        if _exp_year is UNSET:
+            exp_year = UNSET
+        else:
+            if not (isinstance(_exp_year, (int, float)) and not isinstance(_exp_year, bool)):
+                raise _c.wrong("CustomerPaymentSource", "exp_year", "a number", _exp_year)
+            exp_year = _exp_year
 
-        type_ = d.pop("type", UNSET)
-
-        fingerprint = d.pop("fingerprint", UNSET)
-
-        brand = d.pop("brand", UNSET)
-
-        last4 = d.pop("last4", UNSET)
-
-        exp_month = d.pop("exp_month", UNSET)
-
-        exp_year = d.pop("exp_year", UNSET)
-
-        customer_payment_source = cls(
-            id=id,
-            type_=type_,
-            fingerprint=fingerprint,
-            brand=brand,
-            last4=last4,
-            exp_month=exp_month,
-            exp_year=exp_year,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "type_", type_)
+        _set(obj, "fingerprint", fingerprint)
+        _set(obj, "brand", brand)
+        _set(obj, "last4", last4)
+        _set(obj, "exp_month", exp_month)
+        _set(obj, "exp_year", exp_year)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        customer_payment_source.additional_properties = d
-        return customer_payment_source
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -116,3 +171,16 @@ class CustomerPaymentSource:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "fingerprint",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+    }
+)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.customer_payment_source import CustomerPaymentSource
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.customer_payment_source import CustomerPaymentSource
-
-
 T = TypeVar("T", bound="CustomerResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class CustomerResponse:
     """A single Stripe customer; typed from response examples only.
@@ -29,14 +31,24 @@ class CustomerResponse:
         sources (list[CustomerPaymentSource] | Unset):
     """
 
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    email: str | Unset = UNSET
-    phone: str | Unset = UNSET
-    sources: list[CustomerPaymentSource] | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    email: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(fmt="email")))
+    )
+
+    phone: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    sources: list[CustomerPaymentSource] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(CustomerPaymentSource))))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
@@ -52,9 +64,7 @@ class CustomerResponse:
                 sources_item = sources_item_data.to_dict()
                 sources.append(sources_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if name is not UNSET:
@@ -65,41 +75,73 @@ class CustomerResponse:
             field_dict["phone"] = phone
         if sources is not UNSET:
             field_dict["sources"] = sources
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.customer_payment_source import CustomerPaymentSource  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "CustomerResponse")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("CustomerResponse", "id", "a string", _id)
+            id = _id
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("CustomerResponse", "name", "a string", _name)
+            name = _name
+        _email = src.get("email", UNSET)
+        email: str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if not (isinstance(_email, str)):
+                raise _c.wrong("CustomerResponse", "email", "a string", _email)
+            email = _email
+        _phone = src.get("phone", UNSET)
+        phone: str | Unset
+        if _phone is UNSET:
+            phone = UNSET
+        else:
+            if not (isinstance(_phone, str)):
+                raise _c.wrong("CustomerResponse", "phone", "a string", _phone)
+            phone = _phone
+        _sources = src.get("sources", UNSET)
+        sources: list[CustomerPaymentSource] | Unset
+        if _sources is UNSET:
+            sources = UNSET
+        else:
+            if not isinstance(_sources, list):
+                raise _c.wrong("CustomerResponse", "sources", "an array", _sources)
+            _sources_1_items: list[Any] = []
+            _sources_1_value: Any
+            for _sources_1_item in _sources:
+                try:
+                    _sources_1_value = CustomerPaymentSource.from_dict(_sources_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("CustomerResponse", "sources" + f"[{len(_sources_1_items)}]") from None
+                _sources_1_items.append(_sources_1_value)
+            sources = _sources_1_items
 
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        name = d.pop("name", UNSET)
-
-        email = d.pop("email", UNSET)
-
-        phone = d.pop("phone", UNSET)
-
-        _sources = d.pop("sources", UNSET)
-        sources: list[CustomerPaymentSource] | Unset = UNSET
-        if _sources is not UNSET:
-            sources = []
-            for sources_item_data in _sources:
-                sources_item = CustomerPaymentSource.from_dict(sources_item_data)
-
-                sources.append(sources_item)
-
-        customer_response = cls(
-            id=id,
-            name=name,
-            email=email,
-            phone=phone,
-            sources=sources,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(obj, "email", email)
+        _set(obj, "phone", phone)
+        _set(obj, "sources", sources)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        customer_response.additional_properties = d
-        return customer_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -116,3 +158,14 @@ class CustomerResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "email",
+        "phone",
+        "sources",
+    }
+)

@@ -4,39 +4,58 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EditAppointmentRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class EditAppointmentRequest:
     """New values for a non-confirmed appointment.
 
     Attributes:
-        start_time (datetime.datetime | None):  Example: 2026-03-15T09:30:00Z.
+        start_time (datetime.date | datetime.datetime | None): Documented as a nullable date-time "in ISO 8601 date
+            format"; the examples show both a date and a date-time, so either is accepted (a date is sent as YYYY-MM-DD).
+            Example: 2026-03-15T09:30:00Z.
         duration (float):
         practitioner_id (str):  Example: 12345.
         suppress_availability_check (bool | Unset):
         suppress_mail (bool | Unset):
     """
 
-    start_time: datetime.datetime | None
-    duration: float
-    practitioner_id: str
-    suppress_availability_check: bool | Unset = UNSET
-    suppress_mail: bool | Unset = UNSET
+    start_time: datetime.date | datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime, _c.null))
+    )
+
+    duration: float = _attrs_field(validator=_c.validator(_c.number))
+
+    practitioner_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    suppress_availability_check: bool | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
+    suppress_mail: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         start_time: None | str
-        if isinstance(self.start_time, datetime.datetime):
+        if isinstance(self.start_time, datetime.date):
             start_time = self.start_time.isoformat()
+        elif isinstance(self.start_time, datetime.datetime):
+            start_time = _c.datetime_to_wire(self.start_time)
         else:
             start_time = self.start_time
 
@@ -48,59 +67,83 @@ class EditAppointmentRequest:
 
         suppress_mail = self.suppress_mail
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "start_time": start_time,
-                "duration": duration,
-                "practitioner_id": practitioner_id,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["start_time"] = start_time
+        field_dict["duration"] = duration
+        field_dict["practitioner_id"] = practitioner_id
         if suppress_availability_check is not UNSET:
             field_dict["suppress_availability_check"] = suppress_availability_check
         if suppress_mail is not UNSET:
             field_dict["suppress_mail"] = suppress_mail
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
-        def _parse_start_time(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EditAppointmentRequest")
+        try:
+            _start_time = src["start_time"]
+        except KeyError:
+            raise _c.missing("EditAppointmentRequest", "start_time") from None
+        start_time: datetime.date | datetime.datetime | None
+        if isinstance(_start_time, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time = _c.parse_date(_start_time, "EditAppointmentRequest", "start_time")
+            except ResponseValidationError:
+                start_time = _c.parse_datetime(_start_time, "EditAppointmentRequest", "start_time")
+        elif _start_time is None:
+            if not (_start_time is None):
+                raise _c.wrong("EditAppointmentRequest", "start_time", "null", _start_time)
+            start_time = _start_time
+        else:
+            raise _c.wrong("EditAppointmentRequest", "start_time", "a string or a string or null", _start_time)
+        try:
+            _duration = src["duration"]
+        except KeyError:
+            raise _c.missing("EditAppointmentRequest", "duration") from None
+        duration: float
+        if not (isinstance(_duration, (int, float)) and not isinstance(_duration, bool)):
+            raise _c.wrong("EditAppointmentRequest", "duration", "a number", _duration)
+        duration = _duration
+        try:
+            _practitioner_id = src["practitioner_id"]
+        except KeyError:
+            raise _c.missing("EditAppointmentRequest", "practitioner_id") from None
+        practitioner_id: str
+        if not (isinstance(_practitioner_id, str)):
+            raise _c.wrong("EditAppointmentRequest", "practitioner_id", "a string", _practitioner_id)
+        practitioner_id = _practitioner_id
+        _suppress_availability_check = src.get("suppress_availability_check", UNSET)
+        suppress_availability_check: bool | Unset
+        if _suppress_availability_check is UNSET:
+            suppress_availability_check = UNSET
+        else:
+            if not (isinstance(_suppress_availability_check, bool)):
+                raise _c.wrong(
+                    "EditAppointmentRequest", "suppress_availability_check", "a boolean", _suppress_availability_check
+                )
+            suppress_availability_check = _suppress_availability_check
+        _suppress_mail = src.get("suppress_mail", UNSET)
+        suppress_mail: bool | Unset
+        if _suppress_mail is UNSET:
+            suppress_mail = UNSET
+        else:
+            if not (isinstance(_suppress_mail, bool)):
+                raise _c.wrong("EditAppointmentRequest", "suppress_mail", "a boolean", _suppress_mail)
+            suppress_mail = _suppress_mail
 
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        start_time = _parse_start_time(d.pop("start_time"))
-
-        duration = d.pop("duration")
-
-        practitioner_id = d.pop("practitioner_id")
-
-        suppress_availability_check = d.pop("suppress_availability_check", UNSET)
-
-        suppress_mail = d.pop("suppress_mail", UNSET)
-
-        edit_appointment_request = cls(
-            start_time=start_time,
-            duration=duration,
-            practitioner_id=practitioner_id,
-            suppress_availability_check=suppress_availability_check,
-            suppress_mail=suppress_mail,
+        obj = _new(cls)
+        _set(obj, "start_time", start_time)
+        _set(obj, "duration", duration)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(obj, "suppress_availability_check", suppress_availability_check)
+        _set(obj, "suppress_mail", suppress_mail)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        edit_appointment_request.additional_properties = d
-        return edit_appointment_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -117,3 +160,14 @@ class EditAppointmentRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "start_time",
+        "duration",
+        "practitioner_id",
+        "suppress_availability_check",
+        "suppress_mail",
+    }
+)

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.episode_assignee import EpisodeAssignee
 from ..models.episode_priority import EpisodePriority
 from ..models.episode_status import EpisodeStatus
+from ..models.episode_task import EpisodeTask
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.episode_assignee import EpisodeAssignee
-    from ..models.episode_task import EpisodeTask
-
-
 T = TypeVar("T", bound="Episode")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_status(value: EpisodeStatus | Literal["open", "closed", "in_progress"]) -> EpisodeStatus:
+    """The EpisodeStatus member for a member or its plain value (``Episode.status``)."""
+    return _c.enum_member(EpisodeStatus, value, "Episode.status") if isinstance(value, str) else value
+
+
+def _to_priority(value: EpisodePriority | Literal["lowest", "low", "medium", "high", "highest"]) -> EpisodePriority:
+    """The EpisodePriority member for a member or its plain value (``Episode.priority``)."""
+    return _c.enum_member(EpisodePriority, value, "Episode.priority") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class Episode:
     """One episode with its assignees and tasks.
@@ -32,14 +44,36 @@ class Episode:
         tasks (list[EpisodeTask] | Unset):
     """
 
-    id: str
-    status: EpisodeStatus
-    priority: EpisodePriority
-    assignees: list[EpisodeAssignee] | Unset = UNSET
-    tasks: list[EpisodeTask] | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    status: EpisodeStatus = _attrs_field(
+        converter=_to_status,
+        validator=_c.validator(
+            _c.instance(EpisodeStatus, "one of 'open', 'closed', 'in_progress' (or a EpisodeStatus member)")
+        ),
+    )
+
+    priority: EpisodePriority = _attrs_field(
+        converter=_to_priority,
+        validator=_c.validator(
+            _c.instance(
+                EpisodePriority, "one of 'lowest', 'low', 'medium', 'high', 'highest' (or a EpisodePriority member)"
+            )
+        ),
+    )
+
+    assignees: list[EpisodeAssignee] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(EpisodeAssignee))))
+    )
+
+    tasks: list[EpisodeTask] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(EpisodeTask))))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         status = self.status.value
@@ -60,62 +94,85 @@ class Episode:
                 tasks_item = tasks_item_data.to_dict()
                 tasks.append(tasks_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "status": status,
-                "priority": priority,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["status"] = status
+        field_dict["priority"] = priority
         if assignees is not UNSET:
             field_dict["assignees"] = assignees
         if tasks is not UNSET:
             field_dict["tasks"] = tasks
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.episode_assignee import EpisodeAssignee  # noqa: PLC0415
-        from ..models.episode_task import EpisodeTask  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Episode")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("Episode", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("Episode", "id", "a string", _id)
+        id = _id
+        try:
+            _status = src["status"]
+        except KeyError:
+            raise _c.missing("Episode", "status") from None
+        status: EpisodeStatus
+        status = _c.enum_from_wire(EpisodeStatus, _status, "Episode", "status")
+        try:
+            _priority = src["priority"]
+        except KeyError:
+            raise _c.missing("Episode", "priority") from None
+        priority: EpisodePriority
+        priority = _c.enum_from_wire(EpisodePriority, _priority, "Episode", "priority")
+        _assignees = src.get("assignees", UNSET)
+        assignees: list[EpisodeAssignee] | Unset
+        if _assignees is UNSET:
+            assignees = UNSET
+        else:
+            if not isinstance(_assignees, list):
+                raise _c.wrong("Episode", "assignees", "an array", _assignees)
+            _assignees_1_items: list[Any] = []
+            _assignees_1_value: Any
+            for _assignees_1_item in _assignees:
+                try:
+                    _assignees_1_value = EpisodeAssignee.from_dict(_assignees_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("Episode", "assignees" + f"[{len(_assignees_1_items)}]") from None
+                _assignees_1_items.append(_assignees_1_value)
+            assignees = _assignees_1_items
+        _tasks = src.get("tasks", UNSET)
+        tasks: list[EpisodeTask] | Unset
+        if _tasks is UNSET:
+            tasks = UNSET
+        else:
+            if not isinstance(_tasks, list):
+                raise _c.wrong("Episode", "tasks", "an array", _tasks)
+            _tasks_1_items: list[Any] = []
+            _tasks_1_value: Any
+            for _tasks_1_item in _tasks:
+                try:
+                    _tasks_1_value = EpisodeTask.from_dict(_tasks_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("Episode", "tasks" + f"[{len(_tasks_1_items)}]") from None
+                _tasks_1_items.append(_tasks_1_value)
+            tasks = _tasks_1_items
 
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        status = EpisodeStatus(d.pop("status"))
-
-        priority = EpisodePriority(d.pop("priority"))
-
-        _assignees = d.pop("assignees", UNSET)
-        assignees: list[EpisodeAssignee] | Unset = UNSET
-        if _assignees is not UNSET:
-            assignees = []
-            for assignees_item_data in _assignees:
-                assignees_item = EpisodeAssignee.from_dict(assignees_item_data)
-
-                assignees.append(assignees_item)
-
-        _tasks = d.pop("tasks", UNSET)
-        tasks: list[EpisodeTask] | Unset = UNSET
-        if _tasks is not UNSET:
-            tasks = []
-            for tasks_item_data in _tasks:
-                tasks_item = EpisodeTask.from_dict(tasks_item_data)
-
-                tasks.append(tasks_item)
-
-        episode = cls(
-            id=id,
-            status=status,
-            priority=priority,
-            assignees=assignees,
-            tasks=tasks,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "status", status)
+        _set(obj, "priority", priority)
+        _set(obj, "assignees", assignees)
+        _set(obj, "tasks", tasks)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode.additional_properties = d
-        return episode
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -132,3 +189,14 @@ class Episode:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "status",
+        "priority",
+        "assignees",
+        "tasks",
+    }
+)

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.episode_assignee_type import EpisodeAssigneeType
 
 T = TypeVar("T", bound="EpisodeAssignee")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_type_(
+    value: EpisodeAssigneeType | None | Literal["Admin", "AdminTeam", "Unassigned"],
+) -> EpisodeAssigneeType | None:
+    """The EpisodeAssigneeType member for a member or its plain value (``EpisodeAssignee.type_``)."""
+    return _c.enum_member(EpisodeAssigneeType, value, "EpisodeAssignee.type_") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class EpisodeAssignee:
     """
@@ -21,11 +32,24 @@ class EpisodeAssignee:
         name (None | str):
     """
 
-    type_: EpisodeAssigneeType | None
-    name: None | str
+    type_: EpisodeAssigneeType | None = _attrs_field(
+        converter=_to_type_,
+        validator=_c.validator(
+            _c.one_of(
+                _c.instance(
+                    EpisodeAssigneeType, "one of 'Admin', 'AdminTeam', 'Unassigned' (or a EpisodeAssigneeType member)"
+                ),
+                _c.null,
+            )
+        ),
+    )
+
+    name: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         type_: None | str
         if isinstance(self.type_, EpisodeAssigneeType):
             type_ = self.type_.value
@@ -35,50 +59,53 @@ class EpisodeAssignee:
         name: None | str
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "name": name,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["type"] = type_
+        field_dict["name"] = name
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EpisodeAssignee")
+        try:
+            _type_ = src["type"]
+        except KeyError:
+            raise _c.missing("EpisodeAssignee", "type") from None
+        type_: EpisodeAssigneeType | None
+        if isinstance(_type_, str):
+            type_ = _c.enum_from_wire(EpisodeAssigneeType, _type_, "EpisodeAssignee", "type")
+        elif _type_ is None:
+            if not (_type_ is None):
+                raise _c.wrong("EpisodeAssignee", "type", "null", _type_)
+            type_ = _type_
+        else:
+            raise _c.wrong("EpisodeAssignee", "type", "a string or null", _type_)
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("EpisodeAssignee", "name") from None
+        name: None | str
+        if isinstance(_name, str):
+            if not (isinstance(_name, str)):
+                raise _c.wrong("EpisodeAssignee", "name", "a string", _name)
+            name = _name
+        elif _name is None:
+            if not (_name is None):
+                raise _c.wrong("EpisodeAssignee", "name", "null", _name)
+            name = _name
+        else:
+            raise _c.wrong("EpisodeAssignee", "name", "a string or null", _name)
 
-        def _parse_type_(data: object) -> EpisodeAssigneeType | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type_0 = EpisodeAssigneeType(data)
-
-                return type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(EpisodeAssigneeType | None, data)
-
-        type_ = _parse_type_(d.pop("type"))
-
-        def _parse_name(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        name = _parse_name(d.pop("name"))
-
-        episode_assignee = cls(
-            type_=type_,
-            name=name,
+        obj = _new(cls)
+        _set(obj, "type_", type_)
+        _set(obj, "name", name)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode_assignee.additional_properties = d
-        return episode_assignee
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -95,3 +122,11 @@ class EpisodeAssignee:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "type",
+        "name",
+    }
+)

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.episode_list_item_assignees_item import EpisodeListItemAssigneesItem
+from ..models.episode_list_item_patient import EpisodeListItemPatient
+from ..models.episode_list_item_tasks_item import EpisodeListItemTasksItem
 from ..models.episode_priority import EpisodePriority
 from ..models.episode_status import EpisodeStatus
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.episode_list_item_assignees_item import EpisodeListItemAssigneesItem
-    from ..models.episode_list_item_patient import EpisodeListItemPatient
-    from ..models.episode_list_item_tasks_item import EpisodeListItemTasksItem
-
-
 T = TypeVar("T", bound="EpisodeListItem")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_status(value: EpisodeStatus | Literal["open", "closed", "in_progress"]) -> EpisodeStatus:
+    """The EpisodeStatus member for a member or its plain value (``EpisodeListItem.status``)."""
+    return _c.enum_member(EpisodeStatus, value, "EpisodeListItem.status") if isinstance(value, str) else value
+
+
+def _to_priority(value: EpisodePriority | Literal["lowest", "low", "medium", "high", "highest"]) -> EpisodePriority:
+    """The EpisodePriority member for a member or its plain value (``EpisodeListItem.priority``)."""
+    return _c.enum_member(EpisodePriority, value, "EpisodeListItem.priority") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class EpisodeListItem:
     """An episode as listed.
@@ -34,17 +46,41 @@ class EpisodeListItem:
         tasks (list[EpisodeListItemTasksItem] | Unset):
     """
 
-    id: str
-    status: EpisodeStatus
-    priority: EpisodePriority
-    patient: EpisodeListItemPatient | None
-    assignees: list[EpisodeListItemAssigneesItem] | Unset = UNSET
-    tasks: list[EpisodeListItemTasksItem] | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    status: EpisodeStatus = _attrs_field(
+        converter=_to_status,
+        validator=_c.validator(
+            _c.instance(EpisodeStatus, "one of 'open', 'closed', 'in_progress' (or a EpisodeStatus member)")
+        ),
+    )
+
+    priority: EpisodePriority = _attrs_field(
+        converter=_to_priority,
+        validator=_c.validator(
+            _c.instance(
+                EpisodePriority, "one of 'lowest', 'low', 'medium', 'high', 'highest' (or a EpisodePriority member)"
+            )
+        ),
+    )
+
+    patient: EpisodeListItemPatient | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.instance(EpisodeListItemPatient), _c.null))
+    )
+
+    assignees: list[EpisodeListItemAssigneesItem] | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(EpisodeListItemAssigneesItem)))),
+    )
+
+    tasks: list[EpisodeListItemTasksItem] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(EpisodeListItemTasksItem))))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.episode_list_item_patient import EpisodeListItemPatient  # noqa: PLC0415
-
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         status = self.status.value
@@ -71,80 +107,103 @@ class EpisodeListItem:
                 tasks_item = tasks_item_data.to_dict()
                 tasks.append(tasks_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "status": status,
-                "priority": priority,
-                "patient": patient,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["status"] = status
+        field_dict["priority"] = priority
+        field_dict["patient"] = patient
         if assignees is not UNSET:
             field_dict["assignees"] = assignees
         if tasks is not UNSET:
             field_dict["tasks"] = tasks
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.episode_list_item_assignees_item import EpisodeListItemAssigneesItem  # noqa: PLC0415
-        from ..models.episode_list_item_patient import EpisodeListItemPatient  # noqa: PLC0415
-        from ..models.episode_list_item_tasks_item import EpisodeListItemTasksItem  # noqa: PLC0415
-
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        status = EpisodeStatus(d.pop("status"))
-
-        priority = EpisodePriority(d.pop("priority"))
-
-        def _parse_patient(data: object) -> EpisodeListItemPatient | None:
-            if data is None:
-                return data
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EpisodeListItem")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("EpisodeListItem", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("EpisodeListItem", "id", "a string", _id)
+        id = _id
+        try:
+            _status = src["status"]
+        except KeyError:
+            raise _c.missing("EpisodeListItem", "status") from None
+        status: EpisodeStatus
+        status = _c.enum_from_wire(EpisodeStatus, _status, "EpisodeListItem", "status")
+        try:
+            _priority = src["priority"]
+        except KeyError:
+            raise _c.missing("EpisodeListItem", "priority") from None
+        priority: EpisodePriority
+        priority = _c.enum_from_wire(EpisodePriority, _priority, "EpisodeListItem", "priority")
+        try:
+            _patient = src["patient"]
+        except KeyError:
+            raise _c.missing("EpisodeListItem", "patient") from None
+        patient: EpisodeListItemPatient | None
+        if isinstance(_patient, dict):
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                patient_type_0 = EpisodeListItemPatient.from_dict(data)
+                patient = EpisodeListItemPatient.from_dict(_patient)
+            except ResponseValidationError as exc:
+                raise exc.nested("EpisodeListItem", "patient") from None
+        elif _patient is None:
+            if not (_patient is None):
+                raise _c.wrong("EpisodeListItem", "patient", "null", _patient)
+            patient = _patient
+        else:
+            raise _c.wrong("EpisodeListItem", "patient", "EpisodeListItemPatient or null", _patient)
+        _assignees = src.get("assignees", UNSET)
+        assignees: list[EpisodeListItemAssigneesItem] | Unset
+        if _assignees is UNSET:
+            assignees = UNSET
+        else:
+            if not isinstance(_assignees, list):
+                raise _c.wrong("EpisodeListItem", "assignees", "an array", _assignees)
+            _assignees_1_items: list[Any] = []
+            _assignees_1_value: Any
+            for _assignees_1_item in _assignees:
+                try:
+                    _assignees_1_value = EpisodeListItemAssigneesItem.from_dict(_assignees_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("EpisodeListItem", "assignees" + f"[{len(_assignees_1_items)}]") from None
+                _assignees_1_items.append(_assignees_1_value)
+            assignees = _assignees_1_items
+        _tasks = src.get("tasks", UNSET)
+        tasks: list[EpisodeListItemTasksItem] | Unset
+        if _tasks is UNSET:
+            tasks = UNSET
+        else:
+            if not isinstance(_tasks, list):
+                raise _c.wrong("EpisodeListItem", "tasks", "an array", _tasks)
+            _tasks_1_items: list[Any] = []
+            _tasks_1_value: Any
+            for _tasks_1_item in _tasks:
+                try:
+                    _tasks_1_value = EpisodeListItemTasksItem.from_dict(_tasks_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("EpisodeListItem", "tasks" + f"[{len(_tasks_1_items)}]") from None
+                _tasks_1_items.append(_tasks_1_value)
+            tasks = _tasks_1_items
 
-                return patient_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(EpisodeListItemPatient | None, data)
-
-        patient = _parse_patient(d.pop("patient"))
-
-        _assignees = d.pop("assignees", UNSET)
-        assignees: list[EpisodeListItemAssigneesItem] | Unset = UNSET
-        if _assignees is not UNSET:
-            assignees = []
-            for assignees_item_data in _assignees:
-                assignees_item = EpisodeListItemAssigneesItem.from_dict(assignees_item_data)
-
-                assignees.append(assignees_item)
-
-        _tasks = d.pop("tasks", UNSET)
-        tasks: list[EpisodeListItemTasksItem] | Unset = UNSET
-        if _tasks is not UNSET:
-            tasks = []
-            for tasks_item_data in _tasks:
-                tasks_item = EpisodeListItemTasksItem.from_dict(tasks_item_data)
-
-                tasks.append(tasks_item)
-
-        episode_list_item = cls(
-            id=id,
-            status=status,
-            priority=priority,
-            patient=patient,
-            assignees=assignees,
-            tasks=tasks,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "status", status)
+        _set(obj, "priority", priority)
+        _set(obj, "patient", patient)
+        _set(obj, "assignees", assignees)
+        _set(obj, "tasks", tasks)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode_list_item.additional_properties = d
-        return episode_list_item
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -161,3 +220,15 @@ class EpisodeListItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "status",
+        "priority",
+        "patient",
+        "assignees",
+        "tasks",
+    }
+)

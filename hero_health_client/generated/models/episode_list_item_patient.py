@@ -4,17 +4,82 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_title import PatientTitle
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EpisodeListItemPatient")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_title(
+    value: None
+    | PatientTitle
+    | Unset
+    | Literal[
+        "Baron",
+        "Baroness",
+        "Brigadier",
+        "Count",
+        "Colonel",
+        "Countess",
+        "Captain",
+        "Dame",
+        "The Dowager Viscountess",
+        "Dr",
+        "Duchess",
+        "Duke",
+        "Earl",
+        "His Excellency",
+        "Father",
+        "H.E. Ambassador Mr",
+        "H.E. Mr",
+        "H.E. Mrs",
+        "Her Grace",
+        "His Grace",
+        "The Hon",
+        "The Hon Mr",
+        "The Hon Mrs",
+        "HRH",
+        "HRH Prince",
+        "HRH Princess",
+        "Insurance",
+        "HM King",
+        "Lady",
+        "Lord",
+        "Major",
+        "Master",
+        "Miss",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mss",
+        "Mx",
+        "Pr",
+        "Professor",
+        "HM Queen",
+        "Rabbi",
+        "Reverend",
+        "Sheikh",
+        "Sheikha",
+        "Sir",
+        "The",
+        "",
+        "Viscount",
+        "Viscountess",
+    ],
+) -> None | PatientTitle | Unset:
+    """The PatientTitle member for a member or its plain value (``EpisodeListItemPatient.title``)."""
+    return _c.enum_member(PatientTitle, value, "EpisodeListItemPatient.title") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class EpisodeListItemPatient:
     """Patient of a listed episode; only the first fields were documented.
@@ -27,17 +92,44 @@ class EpisodeListItemPatient:
         title (None | PatientTitle | Unset):
     """
 
-    dob: datetime.datetime | None
-    ehr_partner_id: None | str | Unset = UNSET
-    emis_id: None | str | Unset = UNSET
-    deceased_at: datetime.datetime | None | Unset = UNSET
-    title: None | PatientTitle | Unset = UNSET
+    dob: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
+    ehr_partner_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emis_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    deceased_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    title: None | PatientTitle | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_title,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientTitle,
+                        "one of 'Baron', 'Baroness', 'Brigadier', 'Count', 'Colonel', 'Countess', 'Captain', 'Dame', 'The Dowager Viscountess', 'Dr', 'Duchess', 'Duke', 'Earl', 'His Excellency', 'Father', 'H.E. Ambassador Mr', 'H.E. Mr', 'H.E. Mrs', 'Her Grace', 'His Grace', 'The Hon', 'The Hon Mr', 'The Hon Mrs', 'HRH', 'HRH Prince', 'HRH Princess', 'Insurance', 'HM King', 'Lady', 'Lord', 'Major', 'Master', 'Miss', 'Mr', 'Mrs', 'Ms', 'Mss', 'Mx', 'Pr', 'Professor', 'HM Queen', 'Rabbi', 'Reverend', 'Sheikh', 'Sheikha', 'Sir', 'The', '', 'Viscount', 'Viscountess' (or a PatientTitle member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         dob: None | str
         if isinstance(self.dob, datetime.datetime):
-            dob = self.dob.isoformat()
+            dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
 
@@ -57,7 +149,7 @@ class EpisodeListItemPatient:
         if isinstance(self.deceased_at, Unset):
             deceased_at = UNSET
         elif isinstance(self.deceased_at, datetime.datetime):
-            deceased_at = self.deceased_at.isoformat()
+            deceased_at = _c.datetime_to_wire(self.deceased_at)
         else:
             deceased_at = self.deceased_at
 
@@ -69,13 +161,8 @@ class EpisodeListItemPatient:
         else:
             title = self.title
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "dob": dob,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["dob"] = dob
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
         if emis_id is not UNSET:
@@ -84,90 +171,94 @@ class EpisodeListItemPatient:
             field_dict["deceased_at"] = deceased_at
         if title is not UNSET:
             field_dict["title"] = title
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EpisodeListItemPatient")
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("EpisodeListItemPatient", "dob") from None
+        dob: datetime.datetime | None
+        if isinstance(_dob, str):
+            dob = _c.parse_datetime(_dob, "EpisodeListItemPatient", "dob")
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("EpisodeListItemPatient", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("EpisodeListItemPatient", "dob", "a string or null", _dob)
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: None | str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if isinstance(_ehr_partner_id, str):
+                if not (isinstance(_ehr_partner_id, str)):
+                    raise _c.wrong("EpisodeListItemPatient", "ehr_partner_id", "a string", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            elif _ehr_partner_id is None:
+                if not (_ehr_partner_id is None):
+                    raise _c.wrong("EpisodeListItemPatient", "ehr_partner_id", "null", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            else:
+                raise _c.wrong("EpisodeListItemPatient", "ehr_partner_id", "a string or null", _ehr_partner_id)
+        _emis_id = src.get("emis_id", UNSET)
+        emis_id: None | str | Unset
+        if _emis_id is UNSET:
+            emis_id = UNSET
+        else:
+            if isinstance(_emis_id, str):
+                if not (isinstance(_emis_id, str)):
+                    raise _c.wrong("EpisodeListItemPatient", "emis_id", "a string", _emis_id)
+                emis_id = _emis_id
+            elif _emis_id is None:
+                if not (_emis_id is None):
+                    raise _c.wrong("EpisodeListItemPatient", "emis_id", "null", _emis_id)
+                emis_id = _emis_id
+            else:
+                raise _c.wrong("EpisodeListItemPatient", "emis_id", "a string or null", _emis_id)
+        _deceased_at = src.get("deceased_at", UNSET)
+        deceased_at: datetime.datetime | None | Unset
+        if _deceased_at is UNSET:
+            deceased_at = UNSET
+        else:
+            if isinstance(_deceased_at, str):
+                deceased_at = _c.parse_datetime(_deceased_at, "EpisodeListItemPatient", "deceased_at")
+            elif _deceased_at is None:
+                if not (_deceased_at is None):
+                    raise _c.wrong("EpisodeListItemPatient", "deceased_at", "null", _deceased_at)
+                deceased_at = _deceased_at
+            else:
+                raise _c.wrong("EpisodeListItemPatient", "deceased_at", "a string or null", _deceased_at)
+        _title = src.get("title", UNSET)
+        title: None | PatientTitle | Unset
+        if _title is UNSET:
+            title = UNSET
+        else:
+            if isinstance(_title, str):
+                title = _c.enum_from_wire(PatientTitle, _title, "EpisodeListItemPatient", "title")
+            elif _title is None:
+                if not (_title is None):
+                    raise _c.wrong("EpisodeListItemPatient", "title", "null", _title)
+                title = _title
+            else:
+                raise _c.wrong("EpisodeListItemPatient", "title", "a string or null", _title)
 
-        def _parse_dob(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
-
-                return dob_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        def _parse_ehr_partner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ehr_partner_id = _parse_ehr_partner_id(d.pop("ehr_partner_id", UNSET))
-
-        def _parse_emis_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emis_id = _parse_emis_id(d.pop("emis_id", UNSET))
-
-        def _parse_deceased_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deceased_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return deceased_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deceased_at = _parse_deceased_at(d.pop("deceased_at", UNSET))
-
-        def _parse_title(data: object) -> None | PatientTitle | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                title_type_0 = PatientTitle(data)
-
-                return title_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientTitle | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        episode_list_item_patient = cls(
-            dob=dob,
-            ehr_partner_id=ehr_partner_id,
-            emis_id=emis_id,
-            deceased_at=deceased_at,
-            title=title,
+        obj = _new(cls)
+        _set(obj, "dob", dob)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "emis_id", emis_id)
+        _set(obj, "deceased_at", deceased_at)
+        _set(obj, "title", title)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode_list_item_patient.additional_properties = d
-        return episode_list_item_patient
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -184,3 +275,14 @@ class EpisodeListItemPatient:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dob",
+        "ehr_partner_id",
+        "emis_id",
+        "deceased_at",
+        "title",
+    }
+)

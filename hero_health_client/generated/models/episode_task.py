@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.episode_task_patient import EpisodeTaskPatient
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.episode_task_patient import EpisodeTaskPatient
-
-
 T = TypeVar("T", bound="EpisodeTask")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class EpisodeTask:
     """A task within an episode.
@@ -28,13 +30,20 @@ class EpisodeTask:
         details (None | str | Unset):
     """
 
-    type_label: str
-    category: str
-    patient: EpisodeTaskPatient
-    details: None | str | Unset = UNSET
+    type_label: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    category: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    patient: EpisodeTaskPatient = _attrs_field(validator=_c.validator(_c.instance(EpisodeTaskPatient)))
+
+    details: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         type_label = self.type_label
 
         category = self.category
@@ -47,49 +56,70 @@ class EpisodeTask:
         else:
             details = self.details
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type_label": type_label,
-                "category": category,
-                "patient": patient,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["type_label"] = type_label
+        field_dict["category"] = category
+        field_dict["patient"] = patient
         if details is not UNSET:
             field_dict["details"] = details
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.episode_task_patient import EpisodeTaskPatient  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EpisodeTask")
+        try:
+            _type_label = src["type_label"]
+        except KeyError:
+            raise _c.missing("EpisodeTask", "type_label") from None
+        type_label: str
+        if not (isinstance(_type_label, str)):
+            raise _c.wrong("EpisodeTask", "type_label", "a string", _type_label)
+        type_label = _type_label
+        try:
+            _category = src["category"]
+        except KeyError:
+            raise _c.missing("EpisodeTask", "category") from None
+        category: str
+        if not (isinstance(_category, str)):
+            raise _c.wrong("EpisodeTask", "category", "a string", _category)
+        category = _category
+        try:
+            _patient = src["patient"]
+        except KeyError:
+            raise _c.missing("EpisodeTask", "patient") from None
+        patient: EpisodeTaskPatient
+        try:
+            patient = EpisodeTaskPatient.from_dict(_patient)
+        except ResponseValidationError as exc:
+            raise exc.nested("EpisodeTask", "patient") from None
+        _details = src.get("details", UNSET)
+        details: None | str | Unset
+        if _details is UNSET:
+            details = UNSET
+        else:
+            if isinstance(_details, str):
+                if not (isinstance(_details, str)):
+                    raise _c.wrong("EpisodeTask", "details", "a string", _details)
+                details = _details
+            elif _details is None:
+                if not (_details is None):
+                    raise _c.wrong("EpisodeTask", "details", "null", _details)
+                details = _details
+            else:
+                raise _c.wrong("EpisodeTask", "details", "a string or null", _details)
 
-        d = dict(src_dict)
-        type_label = d.pop("type_label")
-
-        category = d.pop("category")
-
-        patient = EpisodeTaskPatient.from_dict(d.pop("patient"))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        episode_task = cls(
-            type_label=type_label,
-            category=category,
-            patient=patient,
-            details=details,
+        obj = _new(cls)
+        _set(obj, "type_label", type_label)
+        _set(obj, "category", category)
+        _set(obj, "patient", patient)
+        _set(obj, "details", details)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode_task.additional_properties = d
-        return episode_task
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,3 +136,13 @@ class EpisodeTask:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "type_label",
+        "category",
+        "patient",
+        "details",
+    }
+)

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.episode_task_patient_address import EpisodeTaskPatientAddress
 from ..models.episode_task_patient_sex import EpisodeTaskPatientSex
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.episode_task_patient_address import EpisodeTaskPatientAddress
-
-
 T = TypeVar("T", bound="EpisodeTaskPatient")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_sex(value: EpisodeTaskPatientSex | Literal["unspecified", "male", "female", "other"]) -> EpisodeTaskPatientSex:
+    """The EpisodeTaskPatientSex member for a member or its plain value (``EpisodeTaskPatient.sex``)."""
+    return _c.enum_member(EpisodeTaskPatientSex, value, "EpisodeTaskPatient.sex") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class EpisodeTaskPatient:
     """Patient a task of an episode is about.
@@ -44,28 +51,80 @@ class EpisodeTaskPatient:
         last_sync_at (None | str | Unset):
     """
 
-    dob: None | str
-    sex: EpisodeTaskPatientSex
-    full_name: str
-    contact_emails: list[Any] | None
-    registered_practitioner_name: None | str
-    notes: None | str
-    membership_scheme_names: list[Any] | None
-    address: EpisodeTaskPatientAddress
-    uid: None | str | Unset = UNSET
-    ehr_partner_id: None | str | Unset = UNSET
-    emis_id: None | str | Unset = UNSET
-    deceased_at: None | str | Unset = UNSET
-    title: None | str | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    nhs_number: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    mobile: None | str | Unset = UNSET
-    last_sync_at: None | str | Unset = UNSET
+    dob: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    sex: EpisodeTaskPatientSex = _attrs_field(
+        converter=_to_sex,
+        validator=_c.validator(
+            _c.instance(
+                EpisodeTaskPatientSex,
+                "one of 'unspecified', 'male', 'female', 'other' (or a EpisodeTaskPatientSex member)",
+            )
+        ),
+    )
+
+    full_name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    contact_emails: list[Any] | None = _attrs_field(validator=_c.validator(_c.one_of(_c.list_of(_c.anything), _c.null)))
+
+    registered_practitioner_name: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    notes: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    membership_scheme_names: list[Any] | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.list_of(_c.anything), _c.null))
+    )
+
+    address: EpisodeTaskPatientAddress = _attrs_field(validator=_c.validator(_c.instance(EpisodeTaskPatientAddress)))
+
+    uid: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    ehr_partner_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emis_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    deceased_at: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    title: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    first_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    nhs_number: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    email: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    mobile: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_sync_at: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         dob: None | str
         dob = self.dob
 
@@ -161,20 +220,15 @@ class EpisodeTaskPatient:
         else:
             last_sync_at = self.last_sync_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "dob": dob,
-                "sex": sex,
-                "full_name": full_name,
-                "contact_emails": contact_emails,
-                "registered_practitioner_name": registered_practitioner_name,
-                "notes": notes,
-                "membership_scheme_names": membership_scheme_names,
-                "address": address,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["dob"] = dob
+        field_dict["sex"] = sex
+        field_dict["full_name"] = full_name
+        field_dict["contact_emails"] = contact_emails
+        field_dict["registered_practitioner_name"] = registered_practitioner_name
+        field_dict["notes"] = notes
+        field_dict["membership_scheme_names"] = membership_scheme_names
+        field_dict["address"] = address
         if uid is not UNSET:
             field_dict["uid"] = uid
         if ehr_partner_id is not UNSET:
@@ -197,195 +251,320 @@ class EpisodeTaskPatient:
             field_dict["mobile"] = mobile
         if last_sync_at is not UNSET:
             field_dict["last_sync_at"] = last_sync_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.episode_task_patient_address import EpisodeTaskPatientAddress  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EpisodeTaskPatient")
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "dob") from None
+        dob: None | str
+        if isinstance(_dob, str):
+            if not (isinstance(_dob, str)):
+                raise _c.wrong("EpisodeTaskPatient", "dob", "a string", _dob)
+            dob = _dob
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("EpisodeTaskPatient", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("EpisodeTaskPatient", "dob", "a string or null", _dob)
+        try:
+            _sex = src["sex"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "sex") from None
+        sex: EpisodeTaskPatientSex
+        sex = _c.enum_from_wire(EpisodeTaskPatientSex, _sex, "EpisodeTaskPatient", "sex")
+        try:
+            _full_name = src["full_name"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "full_name") from None
+        full_name: str
+        if not (isinstance(_full_name, str)):
+            raise _c.wrong("EpisodeTaskPatient", "full_name", "a string", _full_name)
+        full_name = _full_name
+        try:
+            _contact_emails = src["contact_emails"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "contact_emails") from None
+        contact_emails: list[Any] | None
+        if isinstance(_contact_emails, list):
+            if not isinstance(_contact_emails, list):
+                raise _c.wrong("EpisodeTaskPatient", "contact_emails", "an array", _contact_emails)
+            _contact_emails_1_items: list[Any] = []
+            _contact_emails_1_value: Any
+            for _contact_emails_1_item in _contact_emails:
+                _contact_emails_1_value = _contact_emails_1_item
+                _contact_emails_1_items.append(_contact_emails_1_value)
+            contact_emails = _contact_emails_1_items
+        elif _contact_emails is None:
+            if not (_contact_emails is None):
+                raise _c.wrong("EpisodeTaskPatient", "contact_emails", "null", _contact_emails)
+            contact_emails = _contact_emails
+        else:
+            raise _c.wrong("EpisodeTaskPatient", "contact_emails", "an array or null", _contact_emails)
+        try:
+            _registered_practitioner_name = src["registered_practitioner_name"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "registered_practitioner_name") from None
+        registered_practitioner_name: None | str
+        if isinstance(_registered_practitioner_name, str):
+            if not (isinstance(_registered_practitioner_name, str)):
+                raise _c.wrong(
+                    "EpisodeTaskPatient", "registered_practitioner_name", "a string", _registered_practitioner_name
+                )
+            registered_practitioner_name = _registered_practitioner_name
+        elif _registered_practitioner_name is None:
+            if not (_registered_practitioner_name is None):
+                raise _c.wrong(
+                    "EpisodeTaskPatient", "registered_practitioner_name", "null", _registered_practitioner_name
+                )
+            registered_practitioner_name = _registered_practitioner_name
+        else:
+            raise _c.wrong(
+                "EpisodeTaskPatient", "registered_practitioner_name", "a string or null", _registered_practitioner_name
+            )
+        try:
+            _notes = src["notes"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "notes") from None
+        notes: None | str
+        if isinstance(_notes, str):
+            if not (isinstance(_notes, str)):
+                raise _c.wrong("EpisodeTaskPatient", "notes", "a string", _notes)
+            notes = _notes
+        elif _notes is None:
+            if not (_notes is None):
+                raise _c.wrong("EpisodeTaskPatient", "notes", "null", _notes)
+            notes = _notes
+        else:
+            raise _c.wrong("EpisodeTaskPatient", "notes", "a string or null", _notes)
+        try:
+            _membership_scheme_names = src["membership_scheme_names"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "membership_scheme_names") from None
+        membership_scheme_names: list[Any] | None
+        if isinstance(_membership_scheme_names, list):
+            if not isinstance(_membership_scheme_names, list):
+                raise _c.wrong("EpisodeTaskPatient", "membership_scheme_names", "an array", _membership_scheme_names)
+            _membership_scheme_names_1_items: list[Any] = []
+            _membership_scheme_names_1_value: Any
+            for _membership_scheme_names_1_item in _membership_scheme_names:
+                _membership_scheme_names_1_value = _membership_scheme_names_1_item
+                _membership_scheme_names_1_items.append(_membership_scheme_names_1_value)
+            membership_scheme_names = _membership_scheme_names_1_items
+        elif _membership_scheme_names is None:
+            if not (_membership_scheme_names is None):
+                raise _c.wrong("EpisodeTaskPatient", "membership_scheme_names", "null", _membership_scheme_names)
+            membership_scheme_names = _membership_scheme_names
+        else:
+            raise _c.wrong(
+                "EpisodeTaskPatient", "membership_scheme_names", "an array or null", _membership_scheme_names
+            )
+        try:
+            _address = src["address"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatient", "address") from None
+        address: EpisodeTaskPatientAddress
+        try:
+            address = EpisodeTaskPatientAddress.from_dict(_address)
+        except ResponseValidationError as exc:
+            raise exc.nested("EpisodeTaskPatient", "address") from None
+        _uid = src.get("uid", UNSET)
+        uid: None | str | Unset
+        if _uid is UNSET:
+            uid = UNSET
+        else:
+            if isinstance(_uid, str):
+                if not (isinstance(_uid, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "uid", "a string", _uid)
+                uid = _uid
+            elif _uid is None:
+                if not (_uid is None):
+                    raise _c.wrong("EpisodeTaskPatient", "uid", "null", _uid)
+                uid = _uid
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "uid", "a string or null", _uid)
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: None | str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if isinstance(_ehr_partner_id, str):
+                if not (isinstance(_ehr_partner_id, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "ehr_partner_id", "a string", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            elif _ehr_partner_id is None:
+                if not (_ehr_partner_id is None):
+                    raise _c.wrong("EpisodeTaskPatient", "ehr_partner_id", "null", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "ehr_partner_id", "a string or null", _ehr_partner_id)
+        _emis_id = src.get("emis_id", UNSET)
+        emis_id: None | str | Unset
+        if _emis_id is UNSET:
+            emis_id = UNSET
+        else:
+            if isinstance(_emis_id, str):
+                if not (isinstance(_emis_id, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "emis_id", "a string", _emis_id)
+                emis_id = _emis_id
+            elif _emis_id is None:
+                if not (_emis_id is None):
+                    raise _c.wrong("EpisodeTaskPatient", "emis_id", "null", _emis_id)
+                emis_id = _emis_id
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "emis_id", "a string or null", _emis_id)
+        _deceased_at = src.get("deceased_at", UNSET)
+        deceased_at: None | str | Unset
+        if _deceased_at is UNSET:
+            deceased_at = UNSET
+        else:
+            if isinstance(_deceased_at, str):
+                if not (isinstance(_deceased_at, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "deceased_at", "a string", _deceased_at)
+                deceased_at = _deceased_at
+            elif _deceased_at is None:
+                if not (_deceased_at is None):
+                    raise _c.wrong("EpisodeTaskPatient", "deceased_at", "null", _deceased_at)
+                deceased_at = _deceased_at
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "deceased_at", "a string or null", _deceased_at)
+        _title = src.get("title", UNSET)
+        title: None | str | Unset
+        if _title is UNSET:
+            title = UNSET
+        else:
+            if isinstance(_title, str):
+                if not (isinstance(_title, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "title", "a string", _title)
+                title = _title
+            elif _title is None:
+                if not (_title is None):
+                    raise _c.wrong("EpisodeTaskPatient", "title", "null", _title)
+                title = _title
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "title", "a string or null", _title)
+        _first_name = src.get("first_name", UNSET)
+        first_name: None | str | Unset
+        if _first_name is UNSET:
+            first_name = UNSET
+        else:
+            if isinstance(_first_name, str):
+                if not (isinstance(_first_name, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "first_name", "a string", _first_name)
+                first_name = _first_name
+            elif _first_name is None:
+                if not (_first_name is None):
+                    raise _c.wrong("EpisodeTaskPatient", "first_name", "null", _first_name)
+                first_name = _first_name
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "first_name", "a string or null", _first_name)
+        _last_name = src.get("last_name", UNSET)
+        last_name: None | str | Unset
+        if _last_name is UNSET:
+            last_name = UNSET
+        else:
+            if isinstance(_last_name, str):
+                if not (isinstance(_last_name, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "last_name", "a string", _last_name)
+                last_name = _last_name
+            elif _last_name is None:
+                if not (_last_name is None):
+                    raise _c.wrong("EpisodeTaskPatient", "last_name", "null", _last_name)
+                last_name = _last_name
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "last_name", "a string or null", _last_name)
+        _nhs_number = src.get("nhs_number", UNSET)
+        nhs_number: None | str | Unset
+        if _nhs_number is UNSET:
+            nhs_number = UNSET
+        else:
+            if isinstance(_nhs_number, str):
+                if not (isinstance(_nhs_number, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "nhs_number", "a string", _nhs_number)
+                nhs_number = _nhs_number
+            elif _nhs_number is None:
+                if not (_nhs_number is None):
+                    raise _c.wrong("EpisodeTaskPatient", "nhs_number", "null", _nhs_number)
+                nhs_number = _nhs_number
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "nhs_number", "a string or null", _nhs_number)
+        _email = src.get("email", UNSET)
+        email: None | str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if isinstance(_email, str):
+                if not (isinstance(_email, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "email", "a string", _email)
+                email = _email
+            elif _email is None:
+                if not (_email is None):
+                    raise _c.wrong("EpisodeTaskPatient", "email", "null", _email)
+                email = _email
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "email", "a string or null", _email)
+        _mobile = src.get("mobile", UNSET)
+        mobile: None | str | Unset
+        if _mobile is UNSET:
+            mobile = UNSET
+        else:
+            if isinstance(_mobile, str):
+                if not (isinstance(_mobile, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "mobile", "a string", _mobile)
+                mobile = _mobile
+            elif _mobile is None:
+                if not (_mobile is None):
+                    raise _c.wrong("EpisodeTaskPatient", "mobile", "null", _mobile)
+                mobile = _mobile
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "mobile", "a string or null", _mobile)
+        _last_sync_at = src.get("last_sync_at", UNSET)
+        last_sync_at: None | str | Unset
+        if _last_sync_at is UNSET:
+            last_sync_at = UNSET
+        else:
+            if isinstance(_last_sync_at, str):
+                if not (isinstance(_last_sync_at, str)):
+                    raise _c.wrong("EpisodeTaskPatient", "last_sync_at", "a string", _last_sync_at)
+                last_sync_at = _last_sync_at
+            elif _last_sync_at is None:
+                if not (_last_sync_at is None):
+                    raise _c.wrong("EpisodeTaskPatient", "last_sync_at", "null", _last_sync_at)
+                last_sync_at = _last_sync_at
+            else:
+                raise _c.wrong("EpisodeTaskPatient", "last_sync_at", "a string or null", _last_sync_at)
 
-        d = dict(src_dict)
-
-        def _parse_dob(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        sex = EpisodeTaskPatientSex(d.pop("sex"))
-
-        full_name = d.pop("full_name")
-
-        def _parse_contact_emails(data: object) -> list[Any] | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                contact_emails_type_0 = cast(list[Any], data)
-
-                return contact_emails_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Any] | None, data)
-
-        contact_emails = _parse_contact_emails(d.pop("contact_emails"))
-
-        def _parse_registered_practitioner_name(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        registered_practitioner_name = _parse_registered_practitioner_name(d.pop("registered_practitioner_name"))
-
-        def _parse_notes(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        notes = _parse_notes(d.pop("notes"))
-
-        def _parse_membership_scheme_names(data: object) -> list[Any] | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                membership_scheme_names_type_0 = cast(list[Any], data)
-
-                return membership_scheme_names_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Any] | None, data)
-
-        membership_scheme_names = _parse_membership_scheme_names(d.pop("membership_scheme_names"))
-
-        address = EpisodeTaskPatientAddress.from_dict(d.pop("address"))
-
-        def _parse_uid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uid = _parse_uid(d.pop("uid", UNSET))
-
-        def _parse_ehr_partner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ehr_partner_id = _parse_ehr_partner_id(d.pop("ehr_partner_id", UNSET))
-
-        def _parse_emis_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emis_id = _parse_emis_id(d.pop("emis_id", UNSET))
-
-        def _parse_deceased_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        deceased_at = _parse_deceased_at(d.pop("deceased_at", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("first_name", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("last_name", UNSET))
-
-        def _parse_nhs_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        nhs_number = _parse_nhs_number(d.pop("nhs_number", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_last_sync_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_sync_at = _parse_last_sync_at(d.pop("last_sync_at", UNSET))
-
-        episode_task_patient = cls(
-            dob=dob,
-            sex=sex,
-            full_name=full_name,
-            contact_emails=contact_emails,
-            registered_practitioner_name=registered_practitioner_name,
-            notes=notes,
-            membership_scheme_names=membership_scheme_names,
-            address=address,
-            uid=uid,
-            ehr_partner_id=ehr_partner_id,
-            emis_id=emis_id,
-            deceased_at=deceased_at,
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
-            nhs_number=nhs_number,
-            email=email,
-            mobile=mobile,
-            last_sync_at=last_sync_at,
+        obj = _new(cls)
+        _set(obj, "dob", dob)
+        _set(obj, "sex", sex)
+        _set(obj, "full_name", full_name)
+        _set(obj, "contact_emails", contact_emails)
+        _set(obj, "registered_practitioner_name", registered_practitioner_name)
+        _set(obj, "notes", notes)
+        _set(obj, "membership_scheme_names", membership_scheme_names)
+        _set(obj, "address", address)
+        _set(obj, "uid", uid)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "emis_id", emis_id)
+        _set(obj, "deceased_at", deceased_at)
+        _set(obj, "title", title)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "nhs_number", nhs_number)
+        _set(obj, "email", email)
+        _set(obj, "mobile", mobile)
+        _set(obj, "last_sync_at", last_sync_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode_task_patient.additional_properties = d
-        return episode_task_patient
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -402,3 +581,28 @@ class EpisodeTaskPatient:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dob",
+        "sex",
+        "full_name",
+        "contact_emails",
+        "registered_practitioner_name",
+        "notes",
+        "membership_scheme_names",
+        "address",
+        "uid",
+        "ehr_partner_id",
+        "emis_id",
+        "deceased_at",
+        "title",
+        "first_name",
+        "last_name",
+        "nhs_number",
+        "email",
+        "mobile",
+        "last_sync_at",
+    }
+)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EpisodeTaskPatientAddress")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class EpisodeTaskPatientAddress:
     """
@@ -26,16 +30,32 @@ class EpisodeTaskPatientAddress:
         county (None | str | Unset):
     """
 
-    town: str
-    country: str
-    postcode: str
-    line1: None | str | Unset = UNSET
-    line2: None | str | Unset = UNSET
-    line3: None | str | Unset = UNSET
-    county: None | str | Unset = UNSET
+    town: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    country: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    postcode: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    line1: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    line2: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    line3: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    county: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         town = self.town
 
         country = self.country
@@ -66,15 +86,10 @@ class EpisodeTaskPatientAddress:
         else:
             county = self.county
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "town": town,
-                "country": country,
-                "postcode": postcode,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["town"] = town
+        field_dict["country"] = country
+        field_dict["postcode"] = postcode
         if line1 is not UNSET:
             field_dict["line1"] = line1
         if line2 is not UNSET:
@@ -83,66 +98,111 @@ class EpisodeTaskPatientAddress:
             field_dict["line3"] = line3
         if county is not UNSET:
             field_dict["county"] = county
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        town = d.pop("town")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "EpisodeTaskPatientAddress")
+        try:
+            _town = src["town"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatientAddress", "town") from None
+        town: str
+        if not (isinstance(_town, str)):
+            raise _c.wrong("EpisodeTaskPatientAddress", "town", "a string", _town)
+        town = _town
+        try:
+            _country = src["country"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatientAddress", "country") from None
+        country: str
+        if not (isinstance(_country, str)):
+            raise _c.wrong("EpisodeTaskPatientAddress", "country", "a string", _country)
+        country = _country
+        try:
+            _postcode = src["postcode"]
+        except KeyError:
+            raise _c.missing("EpisodeTaskPatientAddress", "postcode") from None
+        postcode: str
+        if not (isinstance(_postcode, str)):
+            raise _c.wrong("EpisodeTaskPatientAddress", "postcode", "a string", _postcode)
+        postcode = _postcode
+        _line1 = src.get("line1", UNSET)
+        line1: None | str | Unset
+        if _line1 is UNSET:
+            line1 = UNSET
+        else:
+            if isinstance(_line1, str):
+                if not (isinstance(_line1, str)):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "line1", "a string", _line1)
+                line1 = _line1
+            elif _line1 is None:
+                if not (_line1 is None):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "line1", "null", _line1)
+                line1 = _line1
+            else:
+                raise _c.wrong("EpisodeTaskPatientAddress", "line1", "a string or null", _line1)
+        _line2 = src.get("line2", UNSET)
+        line2: None | str | Unset
+        if _line2 is UNSET:
+            line2 = UNSET
+        else:
+            if isinstance(_line2, str):
+                if not (isinstance(_line2, str)):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "line2", "a string", _line2)
+                line2 = _line2
+            elif _line2 is None:
+                if not (_line2 is None):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "line2", "null", _line2)
+                line2 = _line2
+            else:
+                raise _c.wrong("EpisodeTaskPatientAddress", "line2", "a string or null", _line2)
+        _line3 = src.get("line3", UNSET)
+        line3: None | str | Unset
+        if _line3 is UNSET:
+            line3 = UNSET
+        else:
+            if isinstance(_line3, str):
+                if not (isinstance(_line3, str)):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "line3", "a string", _line3)
+                line3 = _line3
+            elif _line3 is None:
+                if not (_line3 is None):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "line3", "null", _line3)
+                line3 = _line3
+            else:
+                raise _c.wrong("EpisodeTaskPatientAddress", "line3", "a string or null", _line3)
+        _county = src.get("county", UNSET)
+        county: None | str | Unset
+        if _county is UNSET:
+            county = UNSET
+        else:
+            if isinstance(_county, str):
+                if not (isinstance(_county, str)):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "county", "a string", _county)
+                county = _county
+            elif _county is None:
+                if not (_county is None):
+                    raise _c.wrong("EpisodeTaskPatientAddress", "county", "null", _county)
+                county = _county
+            else:
+                raise _c.wrong("EpisodeTaskPatientAddress", "county", "a string or null", _county)
 
-        country = d.pop("country")
-
-        postcode = d.pop("postcode")
-
-        def _parse_line1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        line1 = _parse_line1(d.pop("line1", UNSET))
-
-        def _parse_line2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        line2 = _parse_line2(d.pop("line2", UNSET))
-
-        def _parse_line3(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        line3 = _parse_line3(d.pop("line3", UNSET))
-
-        def _parse_county(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        county = _parse_county(d.pop("county", UNSET))
-
-        episode_task_patient_address = cls(
-            town=town,
-            country=country,
-            postcode=postcode,
-            line1=line1,
-            line2=line2,
-            line3=line3,
-            county=county,
+        obj = _new(cls)
+        _set(obj, "town", town)
+        _set(obj, "country", country)
+        _set(obj, "postcode", postcode)
+        _set(obj, "line1", line1)
+        _set(obj, "line2", line2)
+        _set(obj, "line3", line3)
+        _set(obj, "county", county)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        episode_task_patient_address.additional_properties = d
-        return episode_task_patient_address
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -159,3 +219,16 @@ class EpisodeTaskPatientAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "town",
+        "country",
+        "postcode",
+        "line1",
+        "line2",
+        "line3",
+        "county",
+    }
+)

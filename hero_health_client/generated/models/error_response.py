@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ErrorResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ErrorResponse:
     """Error body of an unspecified shape; the fields below are the ones usually present.
@@ -23,47 +27,66 @@ class ErrorResponse:
         message (Any | Unset):
     """
 
-    error: Any | Unset = UNSET
-    status_code: float | Unset = UNSET
-    message: Any | Unset = UNSET
+    error: Any | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.anything)))
+
+    status_code: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    message: Any | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.anything)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         error = self.error
 
         status_code = self.status_code
 
         message = self.message
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if error is not UNSET:
             field_dict["error"] = error
         if status_code is not UNSET:
             field_dict["statusCode"] = status_code
         if message is not UNSET:
             field_dict["message"] = message
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        error = d.pop("error", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ErrorResponse")
+        _error = src.get("error", UNSET)
+        error: Any | Unset
+        if _error is UNSET:
+            error = UNSET
+        else:
+            error = _error
+        _status_code = src.get("statusCode", UNSET)
+        status_code: float | Unset
+        if _status_code is UNSET:
+            status_code = UNSET
+        else:
+            if not (isinstance(_status_code, (int, float)) and not isinstance(_status_code, bool)):
+                raise _c.wrong("ErrorResponse", "statusCode", "a number", _status_code)
+            status_code = _status_code
+        _message = src.get("message", UNSET)
+        message: Any | Unset
+        if _message is UNSET:
+            message = UNSET
+        else:
+            message = _message
 
-        status_code = d.pop("statusCode", UNSET)
-
-        message = d.pop("message", UNSET)
-
-        error_response = cls(
-            error=error,
-            status_code=status_code,
-            message=message,
+        obj = _new(cls)
+        _set(obj, "error", error)
+        _set(obj, "status_code", status_code)
+        _set(obj, "message", message)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        error_response.additional_properties = d
-        return error_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -80,3 +103,12 @@ class ErrorResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "error",
+        "statusCode",
+        "message",
+    }
+)

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.form_field import FormField
 from ..models.form_type import FormType
 
-if TYPE_CHECKING:
-    from ..models.form_field import FormField
-
-
 T = TypeVar("T", bound="FormDetails")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_form_type(value: FormType | Literal["questionnaire", "response", "appointment", "care_navigation"]) -> FormType:
+    """The FormType member for a member or its plain value (``FormDetails.form_type``)."""
+    return _c.enum_member(FormType, value, "FormDetails.form_type") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class FormDetails:
     """A single form with its fields (only partly documented).
@@ -32,17 +39,33 @@ class FormDetails:
         fields (list[FormField]):
     """
 
-    id: str
-    form_type: FormType
-    title: str
-    description: str
-    patient_title: None | str
-    patient_description: None | str
-    snomed_code: None | str
-    fields: list[FormField]
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    form_type: FormType = _attrs_field(
+        converter=_to_form_type,
+        validator=_c.validator(
+            _c.instance(
+                FormType, "one of 'questionnaire', 'response', 'appointment', 'care_navigation' (or a FormType member)"
+            )
+        ),
+    )
+
+    title: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    description: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    patient_title: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    patient_description: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    snomed_code: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    fields: list[FormField] = _attrs_field(validator=_c.validator(_c.list_of(_c.instance(FormField))))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         form_type = self.form_type.value
@@ -65,77 +88,128 @@ class FormDetails:
             fields_item = fields_item_data.to_dict()
             fields.append(fields_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "form_type": form_type,
-                "title": title,
-                "description": description,
-                "patient_title": patient_title,
-                "patient_description": patient_description,
-                "snomed_code": snomed_code,
-                "fields": fields,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["form_type"] = form_type
+        field_dict["title"] = title
+        field_dict["description"] = description
+        field_dict["patient_title"] = patient_title
+        field_dict["patient_description"] = patient_description
+        field_dict["snomed_code"] = snomed_code
+        field_dict["fields"] = fields
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.form_field import FormField  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "FormDetails")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("FormDetails", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("FormDetails", "id", "a string", _id)
+        id = _id
+        try:
+            _form_type = src["form_type"]
+        except KeyError:
+            raise _c.missing("FormDetails", "form_type") from None
+        form_type: FormType
+        form_type = _c.enum_from_wire(FormType, _form_type, "FormDetails", "form_type")
+        try:
+            _title = src["title"]
+        except KeyError:
+            raise _c.missing("FormDetails", "title") from None
+        title: str
+        if not (isinstance(_title, str)):
+            raise _c.wrong("FormDetails", "title", "a string", _title)
+        title = _title
+        try:
+            _description = src["description"]
+        except KeyError:
+            raise _c.missing("FormDetails", "description") from None
+        description: str
+        if not (isinstance(_description, str)):
+            raise _c.wrong("FormDetails", "description", "a string", _description)
+        description = _description
+        try:
+            _patient_title = src["patient_title"]
+        except KeyError:
+            raise _c.missing("FormDetails", "patient_title") from None
+        patient_title: None | str
+        if isinstance(_patient_title, str):
+            if not (isinstance(_patient_title, str)):
+                raise _c.wrong("FormDetails", "patient_title", "a string", _patient_title)
+            patient_title = _patient_title
+        elif _patient_title is None:
+            if not (_patient_title is None):
+                raise _c.wrong("FormDetails", "patient_title", "null", _patient_title)
+            patient_title = _patient_title
+        else:
+            raise _c.wrong("FormDetails", "patient_title", "a string or null", _patient_title)
+        try:
+            _patient_description = src["patient_description"]
+        except KeyError:
+            raise _c.missing("FormDetails", "patient_description") from None
+        patient_description: None | str
+        if isinstance(_patient_description, str):
+            if not (isinstance(_patient_description, str)):
+                raise _c.wrong("FormDetails", "patient_description", "a string", _patient_description)
+            patient_description = _patient_description
+        elif _patient_description is None:
+            if not (_patient_description is None):
+                raise _c.wrong("FormDetails", "patient_description", "null", _patient_description)
+            patient_description = _patient_description
+        else:
+            raise _c.wrong("FormDetails", "patient_description", "a string or null", _patient_description)
+        try:
+            _snomed_code = src["snomed_code"]
+        except KeyError:
+            raise _c.missing("FormDetails", "snomed_code") from None
+        snomed_code: None | str
+        if isinstance(_snomed_code, str):
+            if not (isinstance(_snomed_code, str)):
+                raise _c.wrong("FormDetails", "snomed_code", "a string", _snomed_code)
+            snomed_code = _snomed_code
+        elif _snomed_code is None:
+            if not (_snomed_code is None):
+                raise _c.wrong("FormDetails", "snomed_code", "null", _snomed_code)
+            snomed_code = _snomed_code
+        else:
+            raise _c.wrong("FormDetails", "snomed_code", "a string or null", _snomed_code)
+        try:
+            _fields = src["fields"]
+        except KeyError:
+            raise _c.missing("FormDetails", "fields") from None
+        fields: list[FormField]
+        if not isinstance(_fields, list):
+            raise _c.wrong("FormDetails", "fields", "an array", _fields)
+        _fields_1_items: list[Any] = []
+        _fields_1_value: Any
+        for _fields_1_item in _fields:
+            try:
+                _fields_1_value = FormField.from_dict(_fields_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("FormDetails", "fields" + f"[{len(_fields_1_items)}]") from None
+            _fields_1_items.append(_fields_1_value)
+        fields = _fields_1_items
 
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        form_type = FormType(d.pop("form_type"))
-
-        title = d.pop("title")
-
-        description = d.pop("description")
-
-        def _parse_patient_title(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        patient_title = _parse_patient_title(d.pop("patient_title"))
-
-        def _parse_patient_description(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        patient_description = _parse_patient_description(d.pop("patient_description"))
-
-        def _parse_snomed_code(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        snomed_code = _parse_snomed_code(d.pop("snomed_code"))
-
-        fields = []
-        _fields = d.pop("fields")
-        for fields_item_data in _fields:
-            fields_item = FormField.from_dict(fields_item_data)
-
-            fields.append(fields_item)
-
-        form_details = cls(
-            id=id,
-            form_type=form_type,
-            title=title,
-            description=description,
-            patient_title=patient_title,
-            patient_description=patient_description,
-            snomed_code=snomed_code,
-            fields=fields,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "form_type", form_type)
+        _set(obj, "title", title)
+        _set(obj, "description", description)
+        _set(obj, "patient_title", patient_title)
+        _set(obj, "patient_description", patient_description)
+        _set(obj, "snomed_code", snomed_code)
+        _set(obj, "fields", fields)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        form_details.additional_properties = d
-        return form_details
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -152,3 +226,17 @@ class FormDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "form_type",
+        "title",
+        "description",
+        "patient_title",
+        "patient_description",
+        "snomed_code",
+        "fields",
+    }
+)

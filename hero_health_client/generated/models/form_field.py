@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="FormField")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class FormField:
     """One question of a form (only partly documented).
@@ -20,40 +25,53 @@ class FormField:
         name (str):
     """
 
-    form_question_id: str
-    name: str
+    form_question_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         form_question_id = self.form_question_id
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "form_question_id": form_question_id,
-                "name": name,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["form_question_id"] = form_question_id
+        field_dict["name"] = name
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        form_question_id = d.pop("form_question_id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "FormField")
+        try:
+            _form_question_id = src["form_question_id"]
+        except KeyError:
+            raise _c.missing("FormField", "form_question_id") from None
+        form_question_id: str
+        if not (isinstance(_form_question_id, str)):
+            raise _c.wrong("FormField", "form_question_id", "a string", _form_question_id)
+        form_question_id = _form_question_id
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("FormField", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("FormField", "name", "a string", _name)
+        name = _name
 
-        name = d.pop("name")
-
-        form_field = cls(
-            form_question_id=form_question_id,
-            name=name,
+        obj = _new(cls)
+        _set(obj, "form_question_id", form_question_id)
+        _set(obj, "name", name)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        form_field.additional_properties = d
-        return form_field
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -70,3 +88,11 @@ class FormField:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "form_question_id",
+        "name",
+    }
+)

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.form_type import FormType
 
 T = TypeVar("T", bound="FormListItem")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_form_type(value: FormType | Literal["questionnaire", "response", "appointment", "care_navigation"]) -> FormType:
+    """The FormType member for a member or its plain value (``FormListItem.form_type``)."""
+    return _c.enum_member(FormType, value, "FormListItem.form_type") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class FormListItem:
     """A form as shown in the form list.
@@ -28,17 +37,33 @@ class FormListItem:
         snomed_code (None | str):
     """
 
-    id: str
-    title: str
-    description: str
-    patient_title: None | str
-    patient_description: None | str
-    reply_form: bool
-    form_type: FormType
-    snomed_code: None | str
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    title: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    description: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    patient_title: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    patient_description: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    reply_form: bool = _attrs_field(validator=_c.validator(_c.boolean))
+
+    form_type: FormType = _attrs_field(
+        converter=_to_form_type,
+        validator=_c.validator(
+            _c.instance(
+                FormType, "one of 'questionnaire', 'response', 'appointment', 'care_navigation' (or a FormType member)"
+            )
+        ),
+    )
+
+    snomed_code: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         title = self.title
@@ -58,70 +83,120 @@ class FormListItem:
         snomed_code: None | str
         snomed_code = self.snomed_code
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "title": title,
-                "description": description,
-                "patient_title": patient_title,
-                "patient_description": patient_description,
-                "reply_form": reply_form,
-                "form_type": form_type,
-                "snomed_code": snomed_code,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["title"] = title
+        field_dict["description"] = description
+        field_dict["patient_title"] = patient_title
+        field_dict["patient_description"] = patient_description
+        field_dict["reply_form"] = reply_form
+        field_dict["form_type"] = form_type
+        field_dict["snomed_code"] = snomed_code
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "FormListItem")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("FormListItem", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("FormListItem", "id", "a string", _id)
+        id = _id
+        try:
+            _title = src["title"]
+        except KeyError:
+            raise _c.missing("FormListItem", "title") from None
+        title: str
+        if not (isinstance(_title, str)):
+            raise _c.wrong("FormListItem", "title", "a string", _title)
+        title = _title
+        try:
+            _description = src["description"]
+        except KeyError:
+            raise _c.missing("FormListItem", "description") from None
+        description: str
+        if not (isinstance(_description, str)):
+            raise _c.wrong("FormListItem", "description", "a string", _description)
+        description = _description
+        try:
+            _patient_title = src["patient_title"]
+        except KeyError:
+            raise _c.missing("FormListItem", "patient_title") from None
+        patient_title: None | str
+        if isinstance(_patient_title, str):
+            if not (isinstance(_patient_title, str)):
+                raise _c.wrong("FormListItem", "patient_title", "a string", _patient_title)
+            patient_title = _patient_title
+        elif _patient_title is None:
+            if not (_patient_title is None):
+                raise _c.wrong("FormListItem", "patient_title", "null", _patient_title)
+            patient_title = _patient_title
+        else:
+            raise _c.wrong("FormListItem", "patient_title", "a string or null", _patient_title)
+        try:
+            _patient_description = src["patient_description"]
+        except KeyError:
+            raise _c.missing("FormListItem", "patient_description") from None
+        patient_description: None | str
+        if isinstance(_patient_description, str):
+            if not (isinstance(_patient_description, str)):
+                raise _c.wrong("FormListItem", "patient_description", "a string", _patient_description)
+            patient_description = _patient_description
+        elif _patient_description is None:
+            if not (_patient_description is None):
+                raise _c.wrong("FormListItem", "patient_description", "null", _patient_description)
+            patient_description = _patient_description
+        else:
+            raise _c.wrong("FormListItem", "patient_description", "a string or null", _patient_description)
+        try:
+            _reply_form = src["reply_form"]
+        except KeyError:
+            raise _c.missing("FormListItem", "reply_form") from None
+        reply_form: bool
+        if not (isinstance(_reply_form, bool)):
+            raise _c.wrong("FormListItem", "reply_form", "a boolean", _reply_form)
+        reply_form = _reply_form
+        try:
+            _form_type = src["form_type"]
+        except KeyError:
+            raise _c.missing("FormListItem", "form_type") from None
+        form_type: FormType
+        form_type = _c.enum_from_wire(FormType, _form_type, "FormListItem", "form_type")
+        try:
+            _snomed_code = src["snomed_code"]
+        except KeyError:
+            raise _c.missing("FormListItem", "snomed_code") from None
+        snomed_code: None | str
+        if isinstance(_snomed_code, str):
+            if not (isinstance(_snomed_code, str)):
+                raise _c.wrong("FormListItem", "snomed_code", "a string", _snomed_code)
+            snomed_code = _snomed_code
+        elif _snomed_code is None:
+            if not (_snomed_code is None):
+                raise _c.wrong("FormListItem", "snomed_code", "null", _snomed_code)
+            snomed_code = _snomed_code
+        else:
+            raise _c.wrong("FormListItem", "snomed_code", "a string or null", _snomed_code)
 
-        title = d.pop("title")
-
-        description = d.pop("description")
-
-        def _parse_patient_title(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        patient_title = _parse_patient_title(d.pop("patient_title"))
-
-        def _parse_patient_description(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        patient_description = _parse_patient_description(d.pop("patient_description"))
-
-        reply_form = d.pop("reply_form")
-
-        form_type = FormType(d.pop("form_type"))
-
-        def _parse_snomed_code(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        snomed_code = _parse_snomed_code(d.pop("snomed_code"))
-
-        form_list_item = cls(
-            id=id,
-            title=title,
-            description=description,
-            patient_title=patient_title,
-            patient_description=patient_description,
-            reply_form=reply_form,
-            form_type=form_type,
-            snomed_code=snomed_code,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "title", title)
+        _set(obj, "description", description)
+        _set(obj, "patient_title", patient_title)
+        _set(obj, "patient_description", patient_description)
+        _set(obj, "reply_form", reply_form)
+        _set(obj, "form_type", form_type)
+        _set(obj, "snomed_code", snomed_code)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        form_list_item.additional_properties = d
-        return form_list_item
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -138,3 +213,17 @@ class FormListItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "description",
+        "patient_title",
+        "patient_description",
+        "reply_form",
+        "form_type",
+        "snomed_code",
+    }
+)

@@ -9,11 +9,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FormResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class FormResponse:
     """A submitted form response, typed from the documented example only.
@@ -34,22 +38,44 @@ class FormResponse:
         write_to_record_error (str | Unset):
     """
 
-    id: float | Unset = UNSET
-    form_id: float | Unset = UNSET
-    client_id: float | Unset = UNSET
-    appointment_id: float | Unset = UNSET
-    invoice_id: float | Unset = UNSET
-    practice_group_id: float | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    updated_at: str | Unset = UNSET
-    hidden: bool | Unset = UNSET
-    emis_file_record_at: str | Unset = UNSET
-    short_link_id: float | Unset = UNSET
-    admin_id: float | Unset = UNSET
-    write_to_record_error: str | Unset = UNSET
+    id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    form_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    client_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    appointment_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    invoice_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    practice_group_id: float | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number))
+    )
+
+    created_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    updated_at: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    hidden: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    emis_file_record_at: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    short_link_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    admin_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    write_to_record_error: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         form_id = self.form_id
@@ -64,7 +90,7 @@ class FormResponse:
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+            created_at = _c.datetime_to_wire(self.created_at)
 
         updated_at = self.updated_at
 
@@ -78,9 +104,7 @@ class FormResponse:
 
         write_to_record_error = self.write_to_record_error
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if form_id is not UNSET:
@@ -107,61 +131,135 @@ class FormResponse:
             field_dict["admin_id"] = admin_id
         if write_to_record_error is not UNSET:
             field_dict["write_to_record_error"] = write_to_record_error
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        form_id = d.pop("form_id", UNSET)
-
-        client_id = d.pop("client_id", UNSET)
-
-        appointment_id = d.pop("appointment_id", UNSET)
-
-        invoice_id = d.pop("invoice_id", UNSET)
-
-        practice_group_id = d.pop("practice_group_id", UNSET)
-
-        _created_at = d.pop("created_at", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "FormResponse")
+        _id = src.get("id", UNSET)
+        id: float | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, (int, float)) and not isinstance(_id, bool)):
+                raise _c.wrong("FormResponse", "id", "a number", _id)
+            id = _id
+        _form_id = src.get("form_id", UNSET)
+        form_id: float | Unset
+        if _form_id is UNSET:
+            form_id = UNSET
+        else:
+            if not (isinstance(_form_id, (int, float)) and not isinstance(_form_id, bool)):
+                raise _c.wrong("FormResponse", "form_id", "a number", _form_id)
+            form_id = _form_id
+        _client_id = src.get("client_id", UNSET)
+        client_id: float | Unset
+        if _client_id is UNSET:
+            client_id = UNSET
+        else:
+            if not (isinstance(_client_id, (int, float)) and not isinstance(_client_id, bool)):
+                raise _c.wrong("FormResponse", "client_id", "a number", _client_id)
+            client_id = _client_id
+        _appointment_id = src.get("appointment_id", UNSET)
+        appointment_id: float | Unset
+        if _appointment_id is UNSET:
+            appointment_id = UNSET
+        else:
+            if not (isinstance(_appointment_id, (int, float)) and not isinstance(_appointment_id, bool)):
+                raise _c.wrong("FormResponse", "appointment_id", "a number", _appointment_id)
+            appointment_id = _appointment_id
+        _invoice_id = src.get("invoice_id", UNSET)
+        invoice_id: float | Unset
+        if _invoice_id is UNSET:
+            invoice_id = UNSET
+        else:
+            if not (isinstance(_invoice_id, (int, float)) and not isinstance(_invoice_id, bool)):
+                raise _c.wrong("FormResponse", "invoice_id", "a number", _invoice_id)
+            invoice_id = _invoice_id
+        _practice_group_id = src.get("practice_group_id", UNSET)
+        practice_group_id: float | Unset
+        if _practice_group_id is UNSET:
+            practice_group_id = UNSET
+        else:
+            if not (isinstance(_practice_group_id, (int, float)) and not isinstance(_practice_group_id, bool)):
+                raise _c.wrong("FormResponse", "practice_group_id", "a number", _practice_group_id)
+            practice_group_id = _practice_group_id
+        _created_at = src.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
+        if _created_at is UNSET:
             created_at = UNSET
         else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+            created_at = _c.parse_datetime(_created_at, "FormResponse", "created_at")
+        _updated_at = src.get("updated_at", UNSET)
+        updated_at: str | Unset
+        if _updated_at is UNSET:
+            updated_at = UNSET
+        else:
+            if not (isinstance(_updated_at, str)):
+                raise _c.wrong("FormResponse", "updated_at", "a string", _updated_at)
+            updated_at = _updated_at
+        _hidden = src.get("hidden", UNSET)
+        hidden: bool | Unset
+        if _hidden is UNSET:
+            hidden = UNSET
+        else:
+            if not (isinstance(_hidden, bool)):
+                raise _c.wrong("FormResponse", "hidden", "a boolean", _hidden)
+            hidden = _hidden
+        _emis_file_record_at = src.get("emis_file_record_at", UNSET)
+        emis_file_record_at: str | Unset
+        if _emis_file_record_at is UNSET:
+            emis_file_record_at = UNSET
+        else:
+            if not (isinstance(_emis_file_record_at, str)):
+                raise _c.wrong("FormResponse", "emis_file_record_at", "a string", _emis_file_record_at)
+            emis_file_record_at = _emis_file_record_at
+        _short_link_id = src.get("short_link_id", UNSET)
+        short_link_id: float | Unset
+        if _short_link_id is UNSET:
+            short_link_id = UNSET
+        else:
+            if not (isinstance(_short_link_id, (int, float)) and not isinstance(_short_link_id, bool)):
+                raise _c.wrong("FormResponse", "short_link_id", "a number", _short_link_id)
+            short_link_id = _short_link_id
+        _admin_id = src.get("admin_id", UNSET)
+        admin_id: float | Unset
+        if _admin_id is UNSET:
+            admin_id = UNSET
+        else:
+            if not (isinstance(_admin_id, (int, float)) and not isinstance(_admin_id, bool)):
+                raise _c.wrong("FormResponse", "admin_id", "a number", _admin_id)
+            admin_id = _admin_id
+        _write_to_record_error = src.get("write_to_record_error", UNSET)
+        write_to_record_error: str | Unset
+        if _write_to_record_error is UNSET:
+            write_to_record_error = UNSET
+        else:
+            if not (isinstance(_write_to_record_error, str)):
+                raise _c.wrong("FormResponse", "write_to_record_error", "a string", _write_to_record_error)
+            write_to_record_error = _write_to_record_error
 
-        updated_at = d.pop("updated_at", UNSET)
-
-        hidden = d.pop("hidden", UNSET)
-
-        emis_file_record_at = d.pop("emis_file_record_at", UNSET)
-
-        short_link_id = d.pop("short_link_id", UNSET)
-
-        admin_id = d.pop("admin_id", UNSET)
-
-        write_to_record_error = d.pop("write_to_record_error", UNSET)
-
-        form_response = cls(
-            id=id,
-            form_id=form_id,
-            client_id=client_id,
-            appointment_id=appointment_id,
-            invoice_id=invoice_id,
-            practice_group_id=practice_group_id,
-            created_at=created_at,
-            updated_at=updated_at,
-            hidden=hidden,
-            emis_file_record_at=emis_file_record_at,
-            short_link_id=short_link_id,
-            admin_id=admin_id,
-            write_to_record_error=write_to_record_error,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "form_id", form_id)
+        _set(obj, "client_id", client_id)
+        _set(obj, "appointment_id", appointment_id)
+        _set(obj, "invoice_id", invoice_id)
+        _set(obj, "practice_group_id", practice_group_id)
+        _set(obj, "created_at", created_at)
+        _set(obj, "updated_at", updated_at)
+        _set(obj, "hidden", hidden)
+        _set(obj, "emis_file_record_at", emis_file_record_at)
+        _set(obj, "short_link_id", short_link_id)
+        _set(obj, "admin_id", admin_id)
+        _set(obj, "write_to_record_error", write_to_record_error)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        form_response.additional_properties = d
-        return form_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -178,3 +276,22 @@ class FormResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "form_id",
+        "client_id",
+        "appointment_id",
+        "invoice_id",
+        "practice_group_id",
+        "created_at",
+        "updated_at",
+        "hidden",
+        "emis_file_record_at",
+        "short_link_id",
+        "admin_id",
+        "write_to_record_error",
+    }
+)

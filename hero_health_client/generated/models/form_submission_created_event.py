@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.form_submission_created_event_event import FormSubmissionCreatedEventEvent
 from ..models.form_submission_created_event_object import FormSubmissionCreatedEventObject
 
 T = TypeVar("T", bound="FormSubmissionCreatedEvent")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_object_(
+    value: FormSubmissionCreatedEventObject | Literal["FormSubmission"],
+) -> FormSubmissionCreatedEventObject:
+    """The FormSubmissionCreatedEventObject member for a member or its plain value (``FormSubmissionCreatedEvent.object_``)."""
+    return (
+        _c.enum_member(FormSubmissionCreatedEventObject, value, "FormSubmissionCreatedEvent.object_")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_event(
+    value: FormSubmissionCreatedEventEvent | Literal["form-submission.created"],
+) -> FormSubmissionCreatedEventEvent:
+    """The FormSubmissionCreatedEventEvent member for a member or its plain value (``FormSubmissionCreatedEvent.event``)."""
+    return (
+        _c.enum_member(FormSubmissionCreatedEventEvent, value, "FormSubmissionCreatedEvent.event")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class FormSubmissionCreatedEvent:
     """Payload delivered when a form submission is created.
@@ -25,13 +51,34 @@ class FormSubmissionCreatedEvent:
         event (FormSubmissionCreatedEventEvent):
     """
 
-    object_: FormSubmissionCreatedEventObject
-    id: str
-    practice_group_id: str
-    event: FormSubmissionCreatedEventEvent
+    object_: FormSubmissionCreatedEventObject = _attrs_field(
+        converter=_to_object_,
+        validator=_c.validator(
+            _c.instance(
+                FormSubmissionCreatedEventObject,
+                "one of 'FormSubmission' (or a FormSubmissionCreatedEventObject member)",
+            )
+        ),
+    )
+
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    practice_group_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    event: FormSubmissionCreatedEventEvent = _attrs_field(
+        converter=_to_event,
+        validator=_c.validator(
+            _c.instance(
+                FormSubmissionCreatedEventEvent,
+                "one of 'form-submission.created' (or a FormSubmissionCreatedEventEvent member)",
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         object_ = self.object_.value
 
         id = self.id
@@ -40,39 +87,57 @@ class FormSubmissionCreatedEvent:
 
         event = self.event.value
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "object": object_,
-                "id": id,
-                "practice_group_id": practice_group_id,
-                "event": event,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["object"] = object_
+        field_dict["id"] = id
+        field_dict["practice_group_id"] = practice_group_id
+        field_dict["event"] = event
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        object_ = FormSubmissionCreatedEventObject(d.pop("object"))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "FormSubmissionCreatedEvent")
+        try:
+            _object_ = src["object"]
+        except KeyError:
+            raise _c.missing("FormSubmissionCreatedEvent", "object") from None
+        object_: FormSubmissionCreatedEventObject
+        object_ = _c.enum_from_wire(FormSubmissionCreatedEventObject, _object_, "FormSubmissionCreatedEvent", "object")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("FormSubmissionCreatedEvent", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("FormSubmissionCreatedEvent", "id", "a string", _id)
+        id = _id
+        try:
+            _practice_group_id = src["practice_group_id"]
+        except KeyError:
+            raise _c.missing("FormSubmissionCreatedEvent", "practice_group_id") from None
+        practice_group_id: str
+        if not (isinstance(_practice_group_id, str)):
+            raise _c.wrong("FormSubmissionCreatedEvent", "practice_group_id", "a string", _practice_group_id)
+        practice_group_id = _practice_group_id
+        try:
+            _event = src["event"]
+        except KeyError:
+            raise _c.missing("FormSubmissionCreatedEvent", "event") from None
+        event: FormSubmissionCreatedEventEvent
+        event = _c.enum_from_wire(FormSubmissionCreatedEventEvent, _event, "FormSubmissionCreatedEvent", "event")
 
-        id = d.pop("id")
-
-        practice_group_id = d.pop("practice_group_id")
-
-        event = FormSubmissionCreatedEventEvent(d.pop("event"))
-
-        form_submission_created_event = cls(
-            object_=object_,
-            id=id,
-            practice_group_id=practice_group_id,
-            event=event,
+        obj = _new(cls)
+        _set(obj, "object_", object_)
+        _set(obj, "id", id)
+        _set(obj, "practice_group_id", practice_group_id)
+        _set(obj, "event", event)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        form_submission_created_event.additional_properties = d
-        return form_submission_created_event
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -89,3 +154,13 @@ class FormSubmissionCreatedEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "object",
+        "id",
+        "practice_group_id",
+        "event",
+    }
+)

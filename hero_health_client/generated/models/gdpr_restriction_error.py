@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.gdpr_restriction_error_error import GdprRestrictionErrorError
 
 T = TypeVar("T", bound="GdprRestrictionError")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_error(value: GdprRestrictionErrorError | Literal["gdpr_restriction"]) -> GdprRestrictionErrorError:
+    """The GdprRestrictionErrorError member for a member or its plain value (``GdprRestrictionError.error``)."""
+    return (
+        _c.enum_member(GdprRestrictionErrorError, value, "GdprRestrictionError.error")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class GdprRestrictionError:
     """The patient has restricted some channels; `restrictions` names them.
@@ -23,47 +36,82 @@ class GdprRestrictionError:
         restrictions (list[str]):
     """
 
-    error: GdprRestrictionErrorError
-    message: str
-    restrictions: list[str]
+    error: GdprRestrictionErrorError = _attrs_field(
+        converter=_to_error,
+        validator=_c.validator(
+            _c.instance(GdprRestrictionErrorError, "one of 'gdpr_restriction' (or a GdprRestrictionErrorError member)")
+        ),
+    )
+
+    message: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    restrictions: list[str] = _attrs_field(validator=_c.validator(_c.list_of(_c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         error = self.error.value
 
         message = self.message
 
         restrictions = self.restrictions
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "error": error,
-                "message": message,
-                "restrictions": restrictions,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["error"] = error
+        field_dict["message"] = message
+        field_dict["restrictions"] = restrictions
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        error = GdprRestrictionErrorError(d.pop("error"))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "GdprRestrictionError")
+        try:
+            _error = src["error"]
+        except KeyError:
+            raise _c.missing("GdprRestrictionError", "error") from None
+        error: GdprRestrictionErrorError
+        error = _c.enum_from_wire(GdprRestrictionErrorError, _error, "GdprRestrictionError", "error")
+        try:
+            _message = src["message"]
+        except KeyError:
+            raise _c.missing("GdprRestrictionError", "message") from None
+        message: str
+        if not (isinstance(_message, str)):
+            raise _c.wrong("GdprRestrictionError", "message", "a string", _message)
+        message = _message
+        try:
+            _restrictions = src["restrictions"]
+        except KeyError:
+            raise _c.missing("GdprRestrictionError", "restrictions") from None
+        restrictions: list[str]
+        if not isinstance(_restrictions, list):
+            raise _c.wrong("GdprRestrictionError", "restrictions", "an array", _restrictions)
+        _restrictions_1_items: list[Any] = []
+        _restrictions_1_value: Any
+        for _restrictions_1_item in _restrictions:
+            if not (isinstance(_restrictions_1_item, str)):
+                raise _c.wrong(
+                    "GdprRestrictionError",
+                    "restrictions" + f"[{len(_restrictions_1_items)}]",
+                    "a string",
+                    _restrictions_1_item,
+                )
+            _restrictions_1_value = _restrictions_1_item
+            _restrictions_1_items.append(_restrictions_1_value)
+        restrictions = _restrictions_1_items
 
-        message = d.pop("message")
-
-        restrictions = cast(list[str], d.pop("restrictions"))
-
-        gdpr_restriction_error = cls(
-            error=error,
-            message=message,
-            restrictions=restrictions,
+        obj = _new(cls)
+        _set(obj, "error", error)
+        _set(obj, "message", message)
+        _set(obj, "restrictions", restrictions)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        gdpr_restriction_error.additional_properties = d
-        return gdpr_restriction_error
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -80,3 +128,12 @@ class GdprRestrictionError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "error",
+        "message",
+        "restrictions",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetBatchMessageResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class GetBatchMessageResponse:
     """One batch message, typed from an example.
@@ -26,15 +30,22 @@ class GetBatchMessageResponse:
         content (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    status: str | Unset = UNSET
-    channel: str | Unset = UNSET
-    subject: str | Unset = UNSET
-    content: str | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    channel: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    subject: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    content: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
@@ -47,9 +58,7 @@ class GetBatchMessageResponse:
 
         content = self.content
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if name is not UNSET:
@@ -62,35 +71,74 @@ class GetBatchMessageResponse:
             field_dict["subject"] = subject
         if content is not UNSET:
             field_dict["content"] = content
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "GetBatchMessageResponse")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("GetBatchMessageResponse", "id", "a string", _id)
+            id = _id
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("GetBatchMessageResponse", "name", "a string", _name)
+            name = _name
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("GetBatchMessageResponse", "status", "a string", _status)
+            status = _status
+        _channel = src.get("channel", UNSET)
+        channel: str | Unset
+        if _channel is UNSET:
+            channel = UNSET
+        else:
+            if not (isinstance(_channel, str)):
+                raise _c.wrong("GetBatchMessageResponse", "channel", "a string", _channel)
+            channel = _channel
+        _subject = src.get("subject", UNSET)
+        subject: str | Unset
+        if _subject is UNSET:
+            subject = UNSET
+        else:
+            if not (isinstance(_subject, str)):
+                raise _c.wrong("GetBatchMessageResponse", "subject", "a string", _subject)
+            subject = _subject
+        _content = src.get("content", UNSET)
+        content: str | Unset
+        if _content is UNSET:
+            content = UNSET
+        else:
+            if not (isinstance(_content, str)):
+                raise _c.wrong("GetBatchMessageResponse", "content", "a string", _content)
+            content = _content
 
-        name = d.pop("name", UNSET)
-
-        status = d.pop("status", UNSET)
-
-        channel = d.pop("channel", UNSET)
-
-        subject = d.pop("subject", UNSET)
-
-        content = d.pop("content", UNSET)
-
-        get_batch_message_response = cls(
-            id=id,
-            name=name,
-            status=status,
-            channel=channel,
-            subject=subject,
-            content=content,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(obj, "status", status)
+        _set(obj, "channel", channel)
+        _set(obj, "subject", subject)
+        _set(obj, "content", content)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        get_batch_message_response.additional_properties = d
-        return get_batch_message_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -107,3 +155,15 @@ class GetBatchMessageResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "channel",
+        "subject",
+        "content",
+    }
+)

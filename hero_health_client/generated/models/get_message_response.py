@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.message_campaign import MessageCampaign
+from ..models.message_patient_summary import MessagePatientSummary
+from ..models.message_sent_by_admin import MessageSentByAdmin
+from ..models.message_short_link import MessageShortLink
+from ..models.message_write_to_record_details import MessageWriteToRecordDetails
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.message_campaign import MessageCampaign
-    from ..models.message_patient_summary import MessagePatientSummary
-    from ..models.message_sent_by_admin import MessageSentByAdmin
-    from ..models.message_short_link import MessageShortLink
-    from ..models.message_write_to_record_details import MessageWriteToRecordDetails
-
-
 T = TypeVar("T", bound="GetMessageResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class GetMessageResponse:
     """One message, typed from a truncated example.
@@ -39,19 +41,46 @@ class GetMessageResponse:
         sent_by_admin (MessageSentByAdmin | Unset): Admin who sent the message; only id was visible in the example.
     """
 
-    id: str | Unset = UNSET
-    patient: MessagePatientSummary | Unset = UNSET
-    write_to_record: MessageWriteToRecordDetails | Unset = UNSET
-    short_link: MessageShortLink | Unset = UNSET
-    campaign: MessageCampaign | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    sent_at: datetime.datetime | Unset = UNSET
-    scheduled_at: datetime.datetime | Unset = UNSET
-    status: str | Unset = UNSET
-    sent_by_admin: MessageSentByAdmin | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    patient: MessagePatientSummary | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(MessagePatientSummary)))
+    )
+
+    write_to_record: MessageWriteToRecordDetails | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(MessageWriteToRecordDetails)))
+    )
+
+    short_link: MessageShortLink | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(MessageShortLink)))
+    )
+
+    campaign: MessageCampaign | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(MessageCampaign)))
+    )
+
+    created_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    sent_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    scheduled_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    sent_by_admin: MessageSentByAdmin | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(MessageSentByAdmin)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         patient: dict[str, Any] | Unset = UNSET
@@ -72,15 +101,15 @@ class GetMessageResponse:
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+            created_at = _c.datetime_to_wire(self.created_at)
 
         sent_at: str | Unset = UNSET
         if not isinstance(self.sent_at, Unset):
-            sent_at = self.sent_at.isoformat()
+            sent_at = _c.datetime_to_wire(self.sent_at)
 
         scheduled_at: str | Unset = UNSET
         if not isinstance(self.scheduled_at, Unset):
-            scheduled_at = self.scheduled_at.isoformat()
+            scheduled_at = _c.datetime_to_wire(self.scheduled_at)
 
         status = self.status
 
@@ -88,9 +117,7 @@ class GetMessageResponse:
         if not isinstance(self.sent_by_admin, Unset):
             sent_by_admin = self.sent_by_admin.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if patient is not UNSET:
@@ -111,93 +138,109 @@ class GetMessageResponse:
             field_dict["status"] = status
         if sent_by_admin is not UNSET:
             field_dict["sent_by_admin"] = sent_by_admin
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.message_campaign import MessageCampaign  # noqa: PLC0415
-        from ..models.message_patient_summary import MessagePatientSummary  # noqa: PLC0415
-        from ..models.message_sent_by_admin import MessageSentByAdmin  # noqa: PLC0415
-        from ..models.message_short_link import MessageShortLink  # noqa: PLC0415
-        from ..models.message_write_to_record_details import MessageWriteToRecordDetails  # noqa: PLC0415
-
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        _patient = d.pop("patient", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "GetMessageResponse")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("GetMessageResponse", "id", "a string", _id)
+            id = _id
+        _patient = src.get("patient", UNSET)
         patient: MessagePatientSummary | Unset
-        if isinstance(_patient, Unset):
+        if _patient is UNSET:
             patient = UNSET
         else:
-            patient = MessagePatientSummary.from_dict(_patient)
-
-        _write_to_record = d.pop("write_to_record", UNSET)
+            try:
+                patient = MessagePatientSummary.from_dict(_patient)
+            except ResponseValidationError as exc:
+                raise exc.nested("GetMessageResponse", "patient") from None
+        _write_to_record = src.get("write_to_record", UNSET)
         write_to_record: MessageWriteToRecordDetails | Unset
-        if isinstance(_write_to_record, Unset):
+        if _write_to_record is UNSET:
             write_to_record = UNSET
         else:
-            write_to_record = MessageWriteToRecordDetails.from_dict(_write_to_record)
-
-        _short_link = d.pop("short_link", UNSET)
+            try:
+                write_to_record = MessageWriteToRecordDetails.from_dict(_write_to_record)
+            except ResponseValidationError as exc:
+                raise exc.nested("GetMessageResponse", "write_to_record") from None
+        _short_link = src.get("short_link", UNSET)
         short_link: MessageShortLink | Unset
-        if isinstance(_short_link, Unset):
+        if _short_link is UNSET:
             short_link = UNSET
         else:
-            short_link = MessageShortLink.from_dict(_short_link)
-
-        _campaign = d.pop("campaign", UNSET)
+            try:
+                short_link = MessageShortLink.from_dict(_short_link)
+            except ResponseValidationError as exc:
+                raise exc.nested("GetMessageResponse", "short_link") from None
+        _campaign = src.get("campaign", UNSET)
         campaign: MessageCampaign | Unset
-        if isinstance(_campaign, Unset):
+        if _campaign is UNSET:
             campaign = UNSET
         else:
-            campaign = MessageCampaign.from_dict(_campaign)
-
-        _created_at = d.pop("created_at", UNSET)
+            try:
+                campaign = MessageCampaign.from_dict(_campaign)
+            except ResponseValidationError as exc:
+                raise exc.nested("GetMessageResponse", "campaign") from None
+        _created_at = src.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
+        if _created_at is UNSET:
             created_at = UNSET
         else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
-
-        _sent_at = d.pop("sent_at", UNSET)
+            created_at = _c.parse_datetime(_created_at, "GetMessageResponse", "created_at")
+        _sent_at = src.get("sent_at", UNSET)
         sent_at: datetime.datetime | Unset
-        if isinstance(_sent_at, Unset):
+        if _sent_at is UNSET:
             sent_at = UNSET
         else:
-            sent_at = datetime.datetime.fromisoformat(_sent_at)
-
-        _scheduled_at = d.pop("scheduled_at", UNSET)
+            sent_at = _c.parse_datetime(_sent_at, "GetMessageResponse", "sent_at")
+        _scheduled_at = src.get("scheduled_at", UNSET)
         scheduled_at: datetime.datetime | Unset
-        if isinstance(_scheduled_at, Unset):
+        if _scheduled_at is UNSET:
             scheduled_at = UNSET
         else:
-            scheduled_at = datetime.datetime.fromisoformat(_scheduled_at)
-
-        status = d.pop("status", UNSET)
-
-        _sent_by_admin = d.pop("sent_by_admin", UNSET)
+            scheduled_at = _c.parse_datetime(_scheduled_at, "GetMessageResponse", "scheduled_at")
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("GetMessageResponse", "status", "a string", _status)
+            status = _status
+        _sent_by_admin = src.get("sent_by_admin", UNSET)
         sent_by_admin: MessageSentByAdmin | Unset
-        if isinstance(_sent_by_admin, Unset):
+        if _sent_by_admin is UNSET:
             sent_by_admin = UNSET
         else:
-            sent_by_admin = MessageSentByAdmin.from_dict(_sent_by_admin)
+            try:
+                sent_by_admin = MessageSentByAdmin.from_dict(_sent_by_admin)
+            except ResponseValidationError as exc:
+                raise exc.nested("GetMessageResponse", "sent_by_admin") from None
 
-        get_message_response = cls(
-            id=id,
-            patient=patient,
-            write_to_record=write_to_record,
-            short_link=short_link,
-            campaign=campaign,
-            created_at=created_at,
-            sent_at=sent_at,
-            scheduled_at=scheduled_at,
-            status=status,
-            sent_by_admin=sent_by_admin,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "patient", patient)
+        _set(obj, "write_to_record", write_to_record)
+        _set(obj, "short_link", short_link)
+        _set(obj, "campaign", campaign)
+        _set(obj, "created_at", created_at)
+        _set(obj, "sent_at", sent_at)
+        _set(obj, "scheduled_at", scheduled_at)
+        _set(obj, "status", status)
+        _set(obj, "sent_by_admin", sent_by_admin)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        get_message_response.additional_properties = d
-        return get_message_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -214,3 +257,19 @@ class GetMessageResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "patient",
+        "write_to_record",
+        "short_link",
+        "campaign",
+        "created_at",
+        "sent_at",
+        "scheduled_at",
+        "status",
+        "sent_by_admin",
+    }
+)

@@ -9,9 +9,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="HeidiToken")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class HeidiToken:
     """Heidi token with its expiry time.
@@ -21,40 +26,51 @@ class HeidiToken:
         expiration_time (datetime.datetime):
     """
 
-    token: str
-    expiration_time: datetime.datetime
+    token: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    expiration_time: datetime.datetime = _attrs_field(validator=_c.validator(_c.aware_datetime))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         token = self.token
 
-        expiration_time = self.expiration_time.isoformat()
+        expiration_time = _c.datetime_to_wire(self.expiration_time)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "token": token,
-                "expiration_time": expiration_time,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["token"] = token
+        field_dict["expiration_time"] = expiration_time
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        token = d.pop("token")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "HeidiToken")
+        try:
+            _token = src["token"]
+        except KeyError:
+            raise _c.missing("HeidiToken", "token") from None
+        token: str
+        if not (isinstance(_token, str)):
+            raise _c.wrong("HeidiToken", "token", "a string", _token)
+        token = _token
+        try:
+            _expiration_time = src["expiration_time"]
+        except KeyError:
+            raise _c.missing("HeidiToken", "expiration_time") from None
+        expiration_time: datetime.datetime
+        expiration_time = _c.parse_datetime(_expiration_time, "HeidiToken", "expiration_time")
 
-        expiration_time = datetime.datetime.fromisoformat(d.pop("expiration_time"))
-
-        heidi_token = cls(
-            token=token,
-            expiration_time=expiration_time,
+        obj = _new(cls)
+        _set(obj, "token", token)
+        _set(obj, "expiration_time", expiration_time)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        heidi_token.additional_properties = d
-        return heidi_token
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -71,3 +87,11 @@ class HeidiToken:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "token",
+        "expiration_time",
+    }
+)

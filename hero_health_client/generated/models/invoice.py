@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Invoice")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class Invoice:
     """An invoice as stored by Hero, with its Stripe id.
@@ -30,19 +34,38 @@ class Invoice:
         updated_at (str | Unset):
     """
 
-    stripe_id: str
-    id: None | str | Unset = UNSET
-    status: str | Unset = UNSET
-    subtotal: float | Unset = UNSET
-    amount_due: float | Unset = UNSET
-    customer_id: None | str | Unset = UNSET
-    patient_record_id: None | str | Unset = UNSET
-    appointment_id: None | str | Unset = UNSET
-    created_at: str | Unset = UNSET
-    updated_at: str | Unset = UNSET
+    stripe_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    subtotal: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    amount_due: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    customer_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    patient_record_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    appointment_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    created_at: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    updated_at: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         stripe_id = self.stripe_id
 
         id: None | str | Unset
@@ -79,13 +102,8 @@ class Invoice:
 
         updated_at = self.updated_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "stripe_id": stripe_id,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["stripe_id"] = stripe_id
         if id is not UNSET:
             field_dict["id"] = id
         if status is not UNSET:
@@ -104,75 +122,138 @@ class Invoice:
             field_dict["created_at"] = created_at
         if updated_at is not UNSET:
             field_dict["updated_at"] = updated_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        stripe_id = d.pop("stripe_id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Invoice")
+        try:
+            _stripe_id = src["stripe_id"]
+        except KeyError:
+            raise _c.missing("Invoice", "stripe_id") from None
+        stripe_id: str
+        if not (isinstance(_stripe_id, str)):
+            raise _c.wrong("Invoice", "stripe_id", "a string", _stripe_id)
+        stripe_id = _stripe_id
+        _id = src.get("id", UNSET)
+        id: None | str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if isinstance(_id, str):
+                if not (isinstance(_id, str)):
+                    raise _c.wrong("Invoice", "id", "a string", _id)
+                id = _id
+            elif _id is None:
+                if not (_id is None):
+                    raise _c.wrong("Invoice", "id", "null", _id)
+                id = _id
+            else:
+                raise _c.wrong("Invoice", "id", "a string or null", _id)
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("Invoice", "status", "a string", _status)
+            status = _status
+        _subtotal = src.get("subtotal", UNSET)
+        subtotal: float | Unset
+        if _subtotal is UNSET:
+            subtotal = UNSET
+        else:
+            if not (isinstance(_subtotal, (int, float)) and not isinstance(_subtotal, bool)):
+                raise _c.wrong("Invoice", "subtotal", "a number", _subtotal)
+            subtotal = _subtotal
+        _amount_due = src.get("amount_due", UNSET)
+        amount_due: float | Unset
+        if _amount_due is UNSET:
+            amount_due = UNSET
+        else:
+            if not (isinstance(_amount_due, (int, float)) and not isinstance(_amount_due, bool)):
+                raise _c.wrong("Invoice", "amount_due", "a number", _amount_due)
+            amount_due = _amount_due
+        _customer_id = src.get("customer_id", UNSET)
+        customer_id: None | str | Unset
+        if _customer_id is UNSET:
+            customer_id = UNSET
+        else:
+            if isinstance(_customer_id, str):
+                if not (isinstance(_customer_id, str)):
+                    raise _c.wrong("Invoice", "customer_id", "a string", _customer_id)
+                customer_id = _customer_id
+            elif _customer_id is None:
+                if not (_customer_id is None):
+                    raise _c.wrong("Invoice", "customer_id", "null", _customer_id)
+                customer_id = _customer_id
+            else:
+                raise _c.wrong("Invoice", "customer_id", "a string or null", _customer_id)
+        _patient_record_id = src.get("patient_record_id", UNSET)
+        patient_record_id: None | str | Unset
+        if _patient_record_id is UNSET:
+            patient_record_id = UNSET
+        else:
+            if isinstance(_patient_record_id, str):
+                if not (isinstance(_patient_record_id, str)):
+                    raise _c.wrong("Invoice", "patient_record_id", "a string", _patient_record_id)
+                patient_record_id = _patient_record_id
+            elif _patient_record_id is None:
+                if not (_patient_record_id is None):
+                    raise _c.wrong("Invoice", "patient_record_id", "null", _patient_record_id)
+                patient_record_id = _patient_record_id
+            else:
+                raise _c.wrong("Invoice", "patient_record_id", "a string or null", _patient_record_id)
+        _appointment_id = src.get("appointment_id", UNSET)
+        appointment_id: None | str | Unset
+        if _appointment_id is UNSET:
+            appointment_id = UNSET
+        else:
+            if isinstance(_appointment_id, str):
+                if not (isinstance(_appointment_id, str)):
+                    raise _c.wrong("Invoice", "appointment_id", "a string", _appointment_id)
+                appointment_id = _appointment_id
+            elif _appointment_id is None:
+                if not (_appointment_id is None):
+                    raise _c.wrong("Invoice", "appointment_id", "null", _appointment_id)
+                appointment_id = _appointment_id
+            else:
+                raise _c.wrong("Invoice", "appointment_id", "a string or null", _appointment_id)
+        _created_at = src.get("created_at", UNSET)
+        created_at: str | Unset
+        if _created_at is UNSET:
+            created_at = UNSET
+        else:
+            if not (isinstance(_created_at, str)):
+                raise _c.wrong("Invoice", "created_at", "a string", _created_at)
+            created_at = _created_at
+        _updated_at = src.get("updated_at", UNSET)
+        updated_at: str | Unset
+        if _updated_at is UNSET:
+            updated_at = UNSET
+        else:
+            if not (isinstance(_updated_at, str)):
+                raise _c.wrong("Invoice", "updated_at", "a string", _updated_at)
+            updated_at = _updated_at
 
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
-
-        status = d.pop("status", UNSET)
-
-        subtotal = d.pop("subtotal", UNSET)
-
-        amount_due = d.pop("amount_due", UNSET)
-
-        def _parse_customer_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        customer_id = _parse_customer_id(d.pop("customer_id", UNSET))
-
-        def _parse_patient_record_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        patient_record_id = _parse_patient_record_id(d.pop("patient_record_id", UNSET))
-
-        def _parse_appointment_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        appointment_id = _parse_appointment_id(d.pop("appointment_id", UNSET))
-
-        created_at = d.pop("created_at", UNSET)
-
-        updated_at = d.pop("updated_at", UNSET)
-
-        invoice = cls(
-            stripe_id=stripe_id,
-            id=id,
-            status=status,
-            subtotal=subtotal,
-            amount_due=amount_due,
-            customer_id=customer_id,
-            patient_record_id=patient_record_id,
-            appointment_id=appointment_id,
-            created_at=created_at,
-            updated_at=updated_at,
+        obj = _new(cls)
+        _set(obj, "stripe_id", stripe_id)
+        _set(obj, "id", id)
+        _set(obj, "status", status)
+        _set(obj, "subtotal", subtotal)
+        _set(obj, "amount_due", amount_due)
+        _set(obj, "customer_id", customer_id)
+        _set(obj, "patient_record_id", patient_record_id)
+        _set(obj, "appointment_id", appointment_id)
+        _set(obj, "created_at", created_at)
+        _set(obj, "updated_at", updated_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        invoice.additional_properties = d
-        return invoice
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -189,3 +270,19 @@ class Invoice:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "stripe_id",
+        "id",
+        "status",
+        "subtotal",
+        "amount_due",
+        "customer_id",
+        "patient_record_id",
+        "appointment_id",
+        "created_at",
+        "updated_at",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InvoiceCouponRef")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class InvoiceCouponRef:
     """A coupon to apply to an invoice.
@@ -22,41 +26,54 @@ class InvoiceCouponRef:
         name (str | Unset):
     """
 
-    id: str
-    name: str | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
         if name is not UNSET:
             field_dict["name"] = name
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "InvoiceCouponRef")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("InvoiceCouponRef", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("InvoiceCouponRef", "id", "a string", _id)
+        id = _id
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("InvoiceCouponRef", "name", "a string", _name)
+            name = _name
 
-        name = d.pop("name", UNSET)
-
-        invoice_coupon_ref = cls(
-            id=id,
-            name=name,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        invoice_coupon_ref.additional_properties = d
-        return invoice_coupon_ref
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -73,3 +90,11 @@ class InvoiceCouponRef:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InvoiceItemAttributes")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class InvoiceItemAttributes:
     """One line item of an invoice.
@@ -28,17 +32,28 @@ class InvoiceItemAttributes:
         stripe_id (str | Unset):
     """
 
-    quantity: int
-    price: str | Unset = UNSET
-    product: str | Unset = UNSET
-    description: str | Unset = UNSET
-    unit_amount: int | Unset = UNSET
-    unit_amount_in_pounds: float | Unset = UNSET
-    create: bool | Unset = UNSET
-    stripe_id: str | Unset = UNSET
+    quantity: int = _attrs_field(validator=_c.validator(_c.integer))
+
+    price: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    product: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    description: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    unit_amount: int | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.integer)))
+
+    unit_amount_in_pounds: float | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number))
+    )
+
+    create: bool | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    stripe_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         quantity = self.quantity
 
         price = self.price
@@ -55,13 +70,8 @@ class InvoiceItemAttributes:
 
         stripe_id = self.stripe_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "quantity": quantity,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["quantity"] = quantity
         if price is not UNSET:
             field_dict["price"] = price
         if product is not UNSET:
@@ -76,41 +86,92 @@ class InvoiceItemAttributes:
             field_dict["create"] = create
         if stripe_id is not UNSET:
             field_dict["stripe_id"] = stripe_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        quantity = d.pop("quantity")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "InvoiceItemAttributes")
+        try:
+            _quantity = src["quantity"]
+        except KeyError:
+            raise _c.missing("InvoiceItemAttributes", "quantity") from None
+        quantity: int
+        if not (isinstance(_quantity, int) and not isinstance(_quantity, bool)):
+            raise _c.wrong("InvoiceItemAttributes", "quantity", "an integer", _quantity)
+        quantity = _quantity
+        _price = src.get("price", UNSET)
+        price: str | Unset
+        if _price is UNSET:
+            price = UNSET
+        else:
+            if not (isinstance(_price, str)):
+                raise _c.wrong("InvoiceItemAttributes", "price", "a string", _price)
+            price = _price
+        _product = src.get("product", UNSET)
+        product: str | Unset
+        if _product is UNSET:
+            product = UNSET
+        else:
+            if not (isinstance(_product, str)):
+                raise _c.wrong("InvoiceItemAttributes", "product", "a string", _product)
+            product = _product
+        _description = src.get("description", UNSET)
+        description: str | Unset
+        if _description is UNSET:
+            description = UNSET
+        else:
+            if not (isinstance(_description, str)):
+                raise _c.wrong("InvoiceItemAttributes", "description", "a string", _description)
+            description = _description
+        _unit_amount = src.get("unit_amount", UNSET)
+        unit_amount: int | Unset
+        if _unit_amount is UNSET:
+            unit_amount = UNSET
+        else:
+            if not (isinstance(_unit_amount, int) and not isinstance(_unit_amount, bool)):
+                raise _c.wrong("InvoiceItemAttributes", "unit_amount", "an integer", _unit_amount)
+            unit_amount = _unit_amount
+        _unit_amount_in_pounds = src.get("unit_amount_in_pounds", UNSET)
+        unit_amount_in_pounds: float | Unset
+        if _unit_amount_in_pounds is UNSET:
+            unit_amount_in_pounds = UNSET
+        else:
+            if not (isinstance(_unit_amount_in_pounds, (int, float)) and not isinstance(_unit_amount_in_pounds, bool)):
+                raise _c.wrong("InvoiceItemAttributes", "unit_amount_in_pounds", "a number", _unit_amount_in_pounds)
+            unit_amount_in_pounds = _unit_amount_in_pounds
+        _create = src.get("create", UNSET)
+        create: bool | Unset
+        if _create is UNSET:
+            create = UNSET
+        else:
+            if not (isinstance(_create, bool)):
+                raise _c.wrong("InvoiceItemAttributes", "create", "a boolean", _create)
+            create = _create
+        _stripe_id = src.get("stripe_id", UNSET)
+        stripe_id: str | Unset
+        if _stripe_id is UNSET:
+            stripe_id = UNSET
+        else:
+            if not (isinstance(_stripe_id, str)):
+                raise _c.wrong("InvoiceItemAttributes", "stripe_id", "a string", _stripe_id)
+            stripe_id = _stripe_id
 
-        price = d.pop("price", UNSET)
-
-        product = d.pop("product", UNSET)
-
-        description = d.pop("description", UNSET)
-
-        unit_amount = d.pop("unit_amount", UNSET)
-
-        unit_amount_in_pounds = d.pop("unit_amount_in_pounds", UNSET)
-
-        create = d.pop("create", UNSET)
-
-        stripe_id = d.pop("stripe_id", UNSET)
-
-        invoice_item_attributes = cls(
-            quantity=quantity,
-            price=price,
-            product=product,
-            description=description,
-            unit_amount=unit_amount,
-            unit_amount_in_pounds=unit_amount_in_pounds,
-            create=create,
-            stripe_id=stripe_id,
+        obj = _new(cls)
+        _set(obj, "quantity", quantity)
+        _set(obj, "price", price)
+        _set(obj, "product", product)
+        _set(obj, "description", description)
+        _set(obj, "unit_amount", unit_amount)
+        _set(obj, "unit_amount_in_pounds", unit_amount_in_pounds)
+        _set(obj, "create", create)
+        _set(obj, "stripe_id", stripe_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        invoice_item_attributes.additional_properties = d
-        return invoice_item_attributes
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -127,3 +188,17 @@ class InvoiceItemAttributes:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "quantity",
+        "price",
+        "product",
+        "description",
+        "unit_amount",
+        "unit_amount_in_pounds",
+        "create",
+        "stripe_id",
+    }
+)

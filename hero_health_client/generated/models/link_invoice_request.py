@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LinkInvoiceRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class LinkInvoiceRequest:
     """Fields typed from a curl example.
@@ -23,47 +27,72 @@ class LinkInvoiceRequest:
         issuer_id (str | Unset):
     """
 
-    stripe_invoice_id: str | Unset = UNSET
-    appointment_id: str | Unset = UNSET
-    issuer_id: str | Unset = UNSET
+    stripe_invoice_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    appointment_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    issuer_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         stripe_invoice_id = self.stripe_invoice_id
 
         appointment_id = self.appointment_id
 
         issuer_id = self.issuer_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if stripe_invoice_id is not UNSET:
             field_dict["stripe_invoice_id"] = stripe_invoice_id
         if appointment_id is not UNSET:
             field_dict["appointment_id"] = appointment_id
         if issuer_id is not UNSET:
             field_dict["issuer_id"] = issuer_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        stripe_invoice_id = d.pop("stripe_invoice_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "LinkInvoiceRequest")
+        _stripe_invoice_id = src.get("stripe_invoice_id", UNSET)
+        stripe_invoice_id: str | Unset
+        if _stripe_invoice_id is UNSET:
+            stripe_invoice_id = UNSET
+        else:
+            if not (isinstance(_stripe_invoice_id, str)):
+                raise _c.wrong("LinkInvoiceRequest", "stripe_invoice_id", "a string", _stripe_invoice_id)
+            stripe_invoice_id = _stripe_invoice_id
+        _appointment_id = src.get("appointment_id", UNSET)
+        appointment_id: str | Unset
+        if _appointment_id is UNSET:
+            appointment_id = UNSET
+        else:
+            if not (isinstance(_appointment_id, str)):
+                raise _c.wrong("LinkInvoiceRequest", "appointment_id", "a string", _appointment_id)
+            appointment_id = _appointment_id
+        _issuer_id = src.get("issuer_id", UNSET)
+        issuer_id: str | Unset
+        if _issuer_id is UNSET:
+            issuer_id = UNSET
+        else:
+            if not (isinstance(_issuer_id, str)):
+                raise _c.wrong("LinkInvoiceRequest", "issuer_id", "a string", _issuer_id)
+            issuer_id = _issuer_id
 
-        appointment_id = d.pop("appointment_id", UNSET)
-
-        issuer_id = d.pop("issuer_id", UNSET)
-
-        link_invoice_request = cls(
-            stripe_invoice_id=stripe_invoice_id,
-            appointment_id=appointment_id,
-            issuer_id=issuer_id,
+        obj = _new(cls)
+        _set(obj, "stripe_invoice_id", stripe_invoice_id)
+        _set(obj, "appointment_id", appointment_id)
+        _set(obj, "issuer_id", issuer_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        link_invoice_request.additional_properties = d
-        return link_invoice_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -80,3 +109,12 @@ class LinkInvoiceRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "stripe_invoice_id",
+        "appointment_id",
+        "issuer_id",
+    }
+)

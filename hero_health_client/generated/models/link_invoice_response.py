@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LinkInvoiceResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class LinkInvoiceResponse:
     """Linked invoice; fields typed from a truncated example.
@@ -26,15 +30,22 @@ class LinkInvoiceResponse:
         customer_id (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    stripe_id: str | Unset = UNSET
-    status: str | Unset = UNSET
-    subtotal: float | Unset = UNSET
-    amount_due: float | Unset = UNSET
-    customer_id: str | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    stripe_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    subtotal: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    amount_due: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    customer_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         stripe_id = self.stripe_id
@@ -47,9 +58,7 @@ class LinkInvoiceResponse:
 
         customer_id = self.customer_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if stripe_id is not UNSET:
@@ -62,35 +71,74 @@ class LinkInvoiceResponse:
             field_dict["amount_due"] = amount_due
         if customer_id is not UNSET:
             field_dict["customer_id"] = customer_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "LinkInvoiceResponse")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("LinkInvoiceResponse", "id", "a string", _id)
+            id = _id
+        _stripe_id = src.get("stripe_id", UNSET)
+        stripe_id: str | Unset
+        if _stripe_id is UNSET:
+            stripe_id = UNSET
+        else:
+            if not (isinstance(_stripe_id, str)):
+                raise _c.wrong("LinkInvoiceResponse", "stripe_id", "a string", _stripe_id)
+            stripe_id = _stripe_id
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("LinkInvoiceResponse", "status", "a string", _status)
+            status = _status
+        _subtotal = src.get("subtotal", UNSET)
+        subtotal: float | Unset
+        if _subtotal is UNSET:
+            subtotal = UNSET
+        else:
+            if not (isinstance(_subtotal, (int, float)) and not isinstance(_subtotal, bool)):
+                raise _c.wrong("LinkInvoiceResponse", "subtotal", "a number", _subtotal)
+            subtotal = _subtotal
+        _amount_due = src.get("amount_due", UNSET)
+        amount_due: float | Unset
+        if _amount_due is UNSET:
+            amount_due = UNSET
+        else:
+            if not (isinstance(_amount_due, (int, float)) and not isinstance(_amount_due, bool)):
+                raise _c.wrong("LinkInvoiceResponse", "amount_due", "a number", _amount_due)
+            amount_due = _amount_due
+        _customer_id = src.get("customer_id", UNSET)
+        customer_id: str | Unset
+        if _customer_id is UNSET:
+            customer_id = UNSET
+        else:
+            if not (isinstance(_customer_id, str)):
+                raise _c.wrong("LinkInvoiceResponse", "customer_id", "a string", _customer_id)
+            customer_id = _customer_id
 
-        stripe_id = d.pop("stripe_id", UNSET)
-
-        status = d.pop("status", UNSET)
-
-        subtotal = d.pop("subtotal", UNSET)
-
-        amount_due = d.pop("amount_due", UNSET)
-
-        customer_id = d.pop("customer_id", UNSET)
-
-        link_invoice_response = cls(
-            id=id,
-            stripe_id=stripe_id,
-            status=status,
-            subtotal=subtotal,
-            amount_due=amount_due,
-            customer_id=customer_id,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "stripe_id", stripe_id)
+        _set(obj, "status", status)
+        _set(obj, "subtotal", subtotal)
+        _set(obj, "amount_due", amount_due)
+        _set(obj, "customer_id", customer_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        link_invoice_response.additional_properties = d
-        return link_invoice_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -107,3 +155,15 @@ class LinkInvoiceResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "stripe_id",
+        "status",
+        "subtotal",
+        "amount_due",
+        "customer_id",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ListBatchMessagesResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ListBatchMessagesResponse:
     """Body of the batch message list; only id is documented, the rest typed from an example.
@@ -26,15 +30,22 @@ class ListBatchMessagesResponse:
         content (str | Unset):
     """
 
-    id: str
-    name: str | Unset = UNSET
-    status: str | Unset = UNSET
-    channel: str | Unset = UNSET
-    subject: str | Unset = UNSET
-    content: str | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    channel: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    subject: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    content: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         name = self.name
@@ -47,13 +58,8 @@ class ListBatchMessagesResponse:
 
         content = self.content
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
         if name is not UNSET:
             field_dict["name"] = name
         if status is not UNSET:
@@ -64,35 +70,74 @@ class ListBatchMessagesResponse:
             field_dict["subject"] = subject
         if content is not UNSET:
             field_dict["content"] = content
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListBatchMessagesResponse")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("ListBatchMessagesResponse", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("ListBatchMessagesResponse", "id", "a string", _id)
+        id = _id
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("ListBatchMessagesResponse", "name", "a string", _name)
+            name = _name
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("ListBatchMessagesResponse", "status", "a string", _status)
+            status = _status
+        _channel = src.get("channel", UNSET)
+        channel: str | Unset
+        if _channel is UNSET:
+            channel = UNSET
+        else:
+            if not (isinstance(_channel, str)):
+                raise _c.wrong("ListBatchMessagesResponse", "channel", "a string", _channel)
+            channel = _channel
+        _subject = src.get("subject", UNSET)
+        subject: str | Unset
+        if _subject is UNSET:
+            subject = UNSET
+        else:
+            if not (isinstance(_subject, str)):
+                raise _c.wrong("ListBatchMessagesResponse", "subject", "a string", _subject)
+            subject = _subject
+        _content = src.get("content", UNSET)
+        content: str | Unset
+        if _content is UNSET:
+            content = UNSET
+        else:
+            if not (isinstance(_content, str)):
+                raise _c.wrong("ListBatchMessagesResponse", "content", "a string", _content)
+            content = _content
 
-        name = d.pop("name", UNSET)
-
-        status = d.pop("status", UNSET)
-
-        channel = d.pop("channel", UNSET)
-
-        subject = d.pop("subject", UNSET)
-
-        content = d.pop("content", UNSET)
-
-        list_batch_messages_response = cls(
-            id=id,
-            name=name,
-            status=status,
-            channel=channel,
-            subject=subject,
-            content=content,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "name", name)
+        _set(obj, "status", status)
+        _set(obj, "channel", channel)
+        _set(obj, "subject", subject)
+        _set(obj, "content", content)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_batch_messages_response.additional_properties = d
-        return list_batch_messages_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -109,3 +154,15 @@ class ListBatchMessagesResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "channel",
+        "subject",
+        "content",
+    }
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.practice_group_element import PracticeGroupElement
-
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.practice_group_element import PracticeGroupElement
 
 T = TypeVar("T", bound="ListElementsResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ListElementsResponse:
     """Elements assigned to the practice group with their count.
@@ -24,11 +27,16 @@ class ListElementsResponse:
         count (float):
     """
 
-    data: list[PracticeGroupElement]
-    count: float
+    data: list[PracticeGroupElement] = _attrs_field(
+        validator=_c.validator(_c.list_of(_c.instance(PracticeGroupElement)))
+    )
+
+    count: float = _attrs_field(validator=_c.validator(_c.number))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         data = []
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
@@ -36,38 +44,49 @@ class ListElementsResponse:
 
         count = self.count
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-                "count": count,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["data"] = data
+        field_dict["count"] = count
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.practice_group_element import PracticeGroupElement  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListElementsResponse")
+        try:
+            _data = src["data"]
+        except KeyError:
+            raise _c.missing("ListElementsResponse", "data") from None
+        data: list[PracticeGroupElement]
+        if not isinstance(_data, list):
+            raise _c.wrong("ListElementsResponse", "data", "an array", _data)
+        _data_1_items: list[Any] = []
+        _data_1_value: Any
+        for _data_1_item in _data:
+            try:
+                _data_1_value = PracticeGroupElement.from_dict(_data_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("ListElementsResponse", "data" + f"[{len(_data_1_items)}]") from None
+            _data_1_items.append(_data_1_value)
+        data = _data_1_items
+        try:
+            _count = src["count"]
+        except KeyError:
+            raise _c.missing("ListElementsResponse", "count") from None
+        count: float
+        if not (isinstance(_count, (int, float)) and not isinstance(_count, bool)):
+            raise _c.wrong("ListElementsResponse", "count", "a number", _count)
+        count = _count
 
-        d = dict(src_dict)
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-            data_item = PracticeGroupElement.from_dict(data_item_data)
-
-            data.append(data_item)
-
-        count = d.pop("count")
-
-        list_elements_response = cls(
-            data=data,
-            count=count,
+        obj = _new(cls)
+        _set(obj, "data", data)
+        _set(obj, "count", count)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_elements_response.additional_properties = d
-        return list_elements_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -84,3 +103,11 @@ class ListElementsResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "data",
+        "count",
+    }
+)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.patient_ehr_candidate import PatientEhrCandidate
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.patient_ehr_candidate import PatientEhrCandidate
-
-
 T = TypeVar("T", bound="ListPatientEhrCandidatesResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ListPatientEhrCandidatesResponse:
     """
@@ -25,11 +27,14 @@ class ListPatientEhrCandidatesResponse:
         count (float | Unset):  Example: 0.
     """
 
-    data: list[PatientEhrCandidate]
-    count: float | Unset = UNSET
+    data: list[PatientEhrCandidate] = _attrs_field(validator=_c.validator(_c.list_of(_c.instance(PatientEhrCandidate))))
+
+    count: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         data = []
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
@@ -37,39 +42,50 @@ class ListPatientEhrCandidatesResponse:
 
         count = self.count
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["data"] = data
         if count is not UNSET:
             field_dict["count"] = count
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.patient_ehr_candidate import PatientEhrCandidate  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListPatientEhrCandidatesResponse")
+        try:
+            _data = src["data"]
+        except KeyError:
+            raise _c.missing("ListPatientEhrCandidatesResponse", "data") from None
+        data: list[PatientEhrCandidate]
+        if not isinstance(_data, list):
+            raise _c.wrong("ListPatientEhrCandidatesResponse", "data", "an array", _data)
+        _data_1_items: list[Any] = []
+        _data_1_value: Any
+        for _data_1_item in _data:
+            try:
+                _data_1_value = PatientEhrCandidate.from_dict(_data_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("ListPatientEhrCandidatesResponse", "data" + f"[{len(_data_1_items)}]") from None
+            _data_1_items.append(_data_1_value)
+        data = _data_1_items
+        _count = src.get("count", UNSET)
+        count: float | Unset
+        if _count is UNSET:
+            count = UNSET
+        else:
+            if not (isinstance(_count, (int, float)) and not isinstance(_count, bool)):
+                raise _c.wrong("ListPatientEhrCandidatesResponse", "count", "a number", _count)
+            count = _count
 
-        d = dict(src_dict)
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-            data_item = PatientEhrCandidate.from_dict(data_item_data)
-
-            data.append(data_item)
-
-        count = d.pop("count", UNSET)
-
-        list_patient_ehr_candidates_response = cls(
-            data=data,
-            count=count,
+        obj = _new(cls)
+        _set(obj, "data", data)
+        _set(obj, "count", count)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_patient_ehr_candidates_response.additional_properties = d
-        return list_patient_ehr_candidates_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -86,3 +102,11 @@ class ListPatientEhrCandidatesResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "data",
+        "count",
+    }
+)

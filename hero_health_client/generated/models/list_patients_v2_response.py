@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.list_patients_v2_response_data_item import ListPatientsV2ResponseDataItem
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.list_patients_v2_response_data_item import ListPatientsV2ResponseDataItem
-
-
 T = TypeVar("T", bound="ListPatientsV2Response")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ListPatientsV2Response:
     """Patients matching a v2 search; item fields not documented.
@@ -26,11 +28,17 @@ class ListPatientsV2Response:
         count (float | Unset):  Example: 0.
     """
 
-    data: list[ListPatientsV2ResponseDataItem] | Unset = UNSET
-    count: float | Unset = UNSET
+    data: list[ListPatientsV2ResponseDataItem] | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.instance(ListPatientsV2ResponseDataItem)))),
+    )
+
+    count: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         data: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.data, Unset):
             data = []
@@ -40,39 +48,51 @@ class ListPatientsV2Response:
 
         count = self.count
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if data is not UNSET:
             field_dict["data"] = data
         if count is not UNSET:
             field_dict["count"] = count
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.list_patients_v2_response_data_item import ListPatientsV2ResponseDataItem  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListPatientsV2Response")
+        _data = src.get("data", UNSET)
+        data: list[ListPatientsV2ResponseDataItem] | Unset
+        if _data is UNSET:
+            data = UNSET
+        else:
+            if not isinstance(_data, list):
+                raise _c.wrong("ListPatientsV2Response", "data", "an array", _data)
+            _data_1_items: list[Any] = []
+            _data_1_value: Any
+            for _data_1_item in _data:
+                try:
+                    _data_1_value = ListPatientsV2ResponseDataItem.from_dict(_data_1_item)
+                except ResponseValidationError as exc:
+                    raise exc.nested("ListPatientsV2Response", "data" + f"[{len(_data_1_items)}]") from None
+                _data_1_items.append(_data_1_value)
+            data = _data_1_items
+        _count = src.get("count", UNSET)
+        count: float | Unset
+        if _count is UNSET:
+            count = UNSET
+        else:
+            if not (isinstance(_count, (int, float)) and not isinstance(_count, bool)):
+                raise _c.wrong("ListPatientsV2Response", "count", "a number", _count)
+            count = _count
 
-        d = dict(src_dict)
-        _data = d.pop("data", UNSET)
-        data: list[ListPatientsV2ResponseDataItem] | Unset = UNSET
-        if _data is not UNSET:
-            data = []
-            for data_item_data in _data:
-                data_item = ListPatientsV2ResponseDataItem.from_dict(data_item_data)
-
-                data.append(data_item)
-
-        count = d.pop("count", UNSET)
-
-        list_patients_v2_response = cls(
-            data=data,
-            count=count,
+        obj = _new(cls)
+        _set(obj, "data", data)
+        _set(obj, "count", count)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_patients_v2_response.additional_properties = d
-        return list_patients_v2_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -89,3 +109,11 @@ class ListPatientsV2Response:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "data",
+        "count",
+    }
+)

@@ -3,18 +3,90 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_sex import PatientSex
 from ..models.patient_title import PatientTitle
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ListPatientsV3Patient")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_title(
+    value: None
+    | PatientTitle
+    | Unset
+    | Literal[
+        "Baron",
+        "Baroness",
+        "Brigadier",
+        "Count",
+        "Colonel",
+        "Countess",
+        "Captain",
+        "Dame",
+        "The Dowager Viscountess",
+        "Dr",
+        "Duchess",
+        "Duke",
+        "Earl",
+        "His Excellency",
+        "Father",
+        "H.E. Ambassador Mr",
+        "H.E. Mr",
+        "H.E. Mrs",
+        "Her Grace",
+        "His Grace",
+        "The Hon",
+        "The Hon Mr",
+        "The Hon Mrs",
+        "HRH",
+        "HRH Prince",
+        "HRH Princess",
+        "Insurance",
+        "HM King",
+        "Lady",
+        "Lord",
+        "Major",
+        "Master",
+        "Miss",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mss",
+        "Mx",
+        "Pr",
+        "Professor",
+        "HM Queen",
+        "Rabbi",
+        "Reverend",
+        "Sheikh",
+        "Sheikha",
+        "Sir",
+        "The",
+        "",
+        "Viscount",
+        "Viscountess",
+    ],
+) -> None | PatientTitle | Unset:
+    """The PatientTitle member for a member or its plain value (``ListPatientsV3Patient.title``)."""
+    return _c.enum_member(PatientTitle, value, "ListPatientsV3Patient.title") if isinstance(value, str) else value
+
+
+def _to_sex(
+    value: None | PatientSex | Unset | Literal["Not known", "Not specified", "Male", "Female", "Other"],
+) -> None | PatientSex | Unset:
+    """The PatientSex member for a member or its plain value (``ListPatientsV3Patient.sex``)."""
+    return _c.enum_member(PatientSex, value, "ListPatientsV3Patient.sex") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class ListPatientsV3Patient:
     """A patient matching a v3 search.
@@ -31,18 +103,70 @@ class ListPatientsV3Patient:
         sex (None | PatientSex | Unset):
     """
 
-    dob: None | str
-    ehr_partner_id: None | str | Unset = UNSET
-    emis_id: None | str | Unset = UNSET
-    deceased_at: None | str | Unset = UNSET
-    ods_code: None | str | Unset = UNSET
-    title: None | PatientTitle | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    sex: None | PatientSex | Unset = UNSET
+    dob: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    ehr_partner_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emis_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    deceased_at: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    ods_code: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    title: None | PatientTitle | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_title,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientTitle,
+                        "one of 'Baron', 'Baroness', 'Brigadier', 'Count', 'Colonel', 'Countess', 'Captain', 'Dame', 'The Dowager Viscountess', 'Dr', 'Duchess', 'Duke', 'Earl', 'His Excellency', 'Father', 'H.E. Ambassador Mr', 'H.E. Mr', 'H.E. Mrs', 'Her Grace', 'His Grace', 'The Hon', 'The Hon Mr', 'The Hon Mrs', 'HRH', 'HRH Prince', 'HRH Princess', 'Insurance', 'HM King', 'Lady', 'Lord', 'Major', 'Master', 'Miss', 'Mr', 'Mrs', 'Ms', 'Mss', 'Mx', 'Pr', 'Professor', 'HM Queen', 'Rabbi', 'Reverend', 'Sheikh', 'Sheikha', 'Sir', 'The', '', 'Viscount', 'Viscountess' (or a PatientTitle member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    first_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    sex: None | PatientSex | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_sex,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientSex,
+                        "one of 'Not known', 'Not specified', 'Male', 'Female', 'Other' (or a PatientSex member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         dob: None | str
         dob = self.dob
 
@@ -98,13 +222,8 @@ class ListPatientsV3Patient:
         else:
             sex = self.sex
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "dob": dob,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["dob"] = dob
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
         if emis_id is not UNSET:
@@ -121,122 +240,160 @@ class ListPatientsV3Patient:
             field_dict["last_name"] = last_name
         if sex is not UNSET:
             field_dict["sex"] = sex
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListPatientsV3Patient")
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("ListPatientsV3Patient", "dob") from None
+        dob: None | str
+        if isinstance(_dob, str):
+            if not (isinstance(_dob, str)):
+                raise _c.wrong("ListPatientsV3Patient", "dob", "a string", _dob)
+            dob = _dob
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("ListPatientsV3Patient", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("ListPatientsV3Patient", "dob", "a string or null", _dob)
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: None | str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if isinstance(_ehr_partner_id, str):
+                if not (isinstance(_ehr_partner_id, str)):
+                    raise _c.wrong("ListPatientsV3Patient", "ehr_partner_id", "a string", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            elif _ehr_partner_id is None:
+                if not (_ehr_partner_id is None):
+                    raise _c.wrong("ListPatientsV3Patient", "ehr_partner_id", "null", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "ehr_partner_id", "a string or null", _ehr_partner_id)
+        _emis_id = src.get("emis_id", UNSET)
+        emis_id: None | str | Unset
+        if _emis_id is UNSET:
+            emis_id = UNSET
+        else:
+            if isinstance(_emis_id, str):
+                if not (isinstance(_emis_id, str)):
+                    raise _c.wrong("ListPatientsV3Patient", "emis_id", "a string", _emis_id)
+                emis_id = _emis_id
+            elif _emis_id is None:
+                if not (_emis_id is None):
+                    raise _c.wrong("ListPatientsV3Patient", "emis_id", "null", _emis_id)
+                emis_id = _emis_id
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "emis_id", "a string or null", _emis_id)
+        _deceased_at = src.get("deceased_at", UNSET)
+        deceased_at: None | str | Unset
+        if _deceased_at is UNSET:
+            deceased_at = UNSET
+        else:
+            if isinstance(_deceased_at, str):
+                if not (isinstance(_deceased_at, str)):
+                    raise _c.wrong("ListPatientsV3Patient", "deceased_at", "a string", _deceased_at)
+                deceased_at = _deceased_at
+            elif _deceased_at is None:
+                if not (_deceased_at is None):
+                    raise _c.wrong("ListPatientsV3Patient", "deceased_at", "null", _deceased_at)
+                deceased_at = _deceased_at
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "deceased_at", "a string or null", _deceased_at)
+        _ods_code = src.get("ods_code", UNSET)
+        ods_code: None | str | Unset
+        if _ods_code is UNSET:
+            ods_code = UNSET
+        else:
+            if isinstance(_ods_code, str):
+                if not (isinstance(_ods_code, str)):
+                    raise _c.wrong("ListPatientsV3Patient", "ods_code", "a string", _ods_code)
+                ods_code = _ods_code
+            elif _ods_code is None:
+                if not (_ods_code is None):
+                    raise _c.wrong("ListPatientsV3Patient", "ods_code", "null", _ods_code)
+                ods_code = _ods_code
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "ods_code", "a string or null", _ods_code)
+        _title = src.get("title", UNSET)
+        title: None | PatientTitle | Unset
+        if _title is UNSET:
+            title = UNSET
+        else:
+            if isinstance(_title, str):
+                title = _c.enum_from_wire(PatientTitle, _title, "ListPatientsV3Patient", "title")
+            elif _title is None:
+                if not (_title is None):
+                    raise _c.wrong("ListPatientsV3Patient", "title", "null", _title)
+                title = _title
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "title", "a string or null", _title)
+        _first_name = src.get("first_name", UNSET)
+        first_name: None | str | Unset
+        if _first_name is UNSET:
+            first_name = UNSET
+        else:
+            if isinstance(_first_name, str):
+                if not (isinstance(_first_name, str)):
+                    raise _c.wrong("ListPatientsV3Patient", "first_name", "a string", _first_name)
+                first_name = _first_name
+            elif _first_name is None:
+                if not (_first_name is None):
+                    raise _c.wrong("ListPatientsV3Patient", "first_name", "null", _first_name)
+                first_name = _first_name
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "first_name", "a string or null", _first_name)
+        _last_name = src.get("last_name", UNSET)
+        last_name: None | str | Unset
+        if _last_name is UNSET:
+            last_name = UNSET
+        else:
+            if isinstance(_last_name, str):
+                if not (isinstance(_last_name, str)):
+                    raise _c.wrong("ListPatientsV3Patient", "last_name", "a string", _last_name)
+                last_name = _last_name
+            elif _last_name is None:
+                if not (_last_name is None):
+                    raise _c.wrong("ListPatientsV3Patient", "last_name", "null", _last_name)
+                last_name = _last_name
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "last_name", "a string or null", _last_name)
+        _sex = src.get("sex", UNSET)
+        sex: None | PatientSex | Unset
+        if _sex is UNSET:
+            sex = UNSET
+        else:
+            if isinstance(_sex, str):
+                sex = _c.enum_from_wire(PatientSex, _sex, "ListPatientsV3Patient", "sex")
+            elif _sex is None:
+                if not (_sex is None):
+                    raise _c.wrong("ListPatientsV3Patient", "sex", "null", _sex)
+                sex = _sex
+            else:
+                raise _c.wrong("ListPatientsV3Patient", "sex", "a string or null", _sex)
 
-        def _parse_dob(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        def _parse_ehr_partner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ehr_partner_id = _parse_ehr_partner_id(d.pop("ehr_partner_id", UNSET))
-
-        def _parse_emis_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emis_id = _parse_emis_id(d.pop("emis_id", UNSET))
-
-        def _parse_deceased_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        deceased_at = _parse_deceased_at(d.pop("deceased_at", UNSET))
-
-        def _parse_ods_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ods_code = _parse_ods_code(d.pop("ods_code", UNSET))
-
-        def _parse_title(data: object) -> None | PatientTitle | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                title_type_0 = PatientTitle(data)
-
-                return title_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientTitle | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("first_name", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("last_name", UNSET))
-
-        def _parse_sex(data: object) -> None | PatientSex | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                sex_type_0 = PatientSex(data)
-
-                return sex_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientSex | Unset, data)
-
-        sex = _parse_sex(d.pop("sex", UNSET))
-
-        list_patients_v3_patient = cls(
-            dob=dob,
-            ehr_partner_id=ehr_partner_id,
-            emis_id=emis_id,
-            deceased_at=deceased_at,
-            ods_code=ods_code,
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
-            sex=sex,
+        obj = _new(cls)
+        _set(obj, "dob", dob)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "emis_id", emis_id)
+        _set(obj, "deceased_at", deceased_at)
+        _set(obj, "ods_code", ods_code)
+        _set(obj, "title", title)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "sex", sex)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_patients_v3_patient.additional_properties = d
-        return list_patients_v3_patient
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -253,3 +410,18 @@ class ListPatientsV3Patient:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dob",
+        "ehr_partner_id",
+        "emis_id",
+        "deceased_at",
+        "ods_code",
+        "title",
+        "first_name",
+        "last_name",
+        "sex",
+    }
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.list_patients_v3_patient import ListPatientsV3Patient
-
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.list_patients_v3_patient import ListPatientsV3Patient
 
 T = TypeVar("T", bound="ListPatientsV3Response")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ListPatientsV3Response:
     """
@@ -22,43 +25,52 @@ class ListPatientsV3Response:
         data (list[ListPatientsV3Patient]):
     """
 
-    data: list[ListPatientsV3Patient]
+    data: list[ListPatientsV3Patient] = _attrs_field(
+        validator=_c.validator(_c.list_of(_c.instance(ListPatientsV3Patient)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         data = []
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
             data.append(data_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["data"] = data
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.list_patients_v3_patient import ListPatientsV3Patient  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListPatientsV3Response")
+        try:
+            _data = src["data"]
+        except KeyError:
+            raise _c.missing("ListPatientsV3Response", "data") from None
+        data: list[ListPatientsV3Patient]
+        if not isinstance(_data, list):
+            raise _c.wrong("ListPatientsV3Response", "data", "an array", _data)
+        _data_1_items: list[Any] = []
+        _data_1_value: Any
+        for _data_1_item in _data:
+            try:
+                _data_1_value = ListPatientsV3Patient.from_dict(_data_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("ListPatientsV3Response", "data" + f"[{len(_data_1_items)}]") from None
+            _data_1_items.append(_data_1_value)
+        data = _data_1_items
 
-        d = dict(src_dict)
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-            data_item = ListPatientsV3Patient.from_dict(data_item_data)
-
-            data.append(data_item)
-
-        list_patients_v3_response = cls(
-            data=data,
+        obj = _new(cls)
+        _set(obj, "data", data)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_patients_v3_response.additional_properties = d
-        return list_patients_v3_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -75,3 +87,10 @@ class ListPatientsV3Response:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "data",
+    }
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.pharmacy import Pharmacy
-
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.pharmacy import Pharmacy
 
 T = TypeVar("T", bound="ListPrescriberPharmaciesResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ListPrescriberPharmaciesResponse:
     """Pharmacies of one prescriber with the total count.
@@ -24,11 +27,14 @@ class ListPrescriberPharmaciesResponse:
         count (float):
     """
 
-    data: list[Pharmacy]
-    count: float
+    data: list[Pharmacy] = _attrs_field(validator=_c.validator(_c.list_of(_c.instance(Pharmacy))))
+
+    count: float = _attrs_field(validator=_c.validator(_c.number))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         data = []
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
@@ -36,38 +42,49 @@ class ListPrescriberPharmaciesResponse:
 
         count = self.count
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-                "count": count,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["data"] = data
+        field_dict["count"] = count
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.pharmacy import Pharmacy  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ListPrescriberPharmaciesResponse")
+        try:
+            _data = src["data"]
+        except KeyError:
+            raise _c.missing("ListPrescriberPharmaciesResponse", "data") from None
+        data: list[Pharmacy]
+        if not isinstance(_data, list):
+            raise _c.wrong("ListPrescriberPharmaciesResponse", "data", "an array", _data)
+        _data_1_items: list[Any] = []
+        _data_1_value: Any
+        for _data_1_item in _data:
+            try:
+                _data_1_value = Pharmacy.from_dict(_data_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("ListPrescriberPharmaciesResponse", "data" + f"[{len(_data_1_items)}]") from None
+            _data_1_items.append(_data_1_value)
+        data = _data_1_items
+        try:
+            _count = src["count"]
+        except KeyError:
+            raise _c.missing("ListPrescriberPharmaciesResponse", "count") from None
+        count: float
+        if not (isinstance(_count, (int, float)) and not isinstance(_count, bool)):
+            raise _c.wrong("ListPrescriberPharmaciesResponse", "count", "a number", _count)
+        count = _count
 
-        d = dict(src_dict)
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-            data_item = Pharmacy.from_dict(data_item_data)
-
-            data.append(data_item)
-
-        count = d.pop("count")
-
-        list_prescriber_pharmacies_response = cls(
-            data=data,
-            count=count,
+        obj = _new(cls)
+        _set(obj, "data", data)
+        _set(obj, "count", count)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        list_prescriber_pharmacies_response.additional_properties = d
-        return list_prescriber_pharmacies_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -84,3 +101,11 @@ class ListPrescriberPharmaciesResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "data",
+        "count",
+    }
+)

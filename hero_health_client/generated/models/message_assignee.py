@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="MessageAssignee")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class MessageAssignee:
     """
@@ -21,13 +26,18 @@ class MessageAssignee:
         key (str):
     """
 
-    label: str
-    value: float | None
-    type_: str
-    key: str
+    label: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    value: float | None = _attrs_field(validator=_c.validator(_c.one_of(_c.number, _c.null)))
+
+    type_: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    key: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         label = self.label
 
         value: float | None
@@ -37,44 +47,68 @@ class MessageAssignee:
 
         key = self.key
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "label": label,
-                "value": value,
-                "type": type_,
-                "key": key,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["label"] = label
+        field_dict["value"] = value
+        field_dict["type"] = type_
+        field_dict["key"] = key
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        label = d.pop("label")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessageAssignee")
+        try:
+            _label = src["label"]
+        except KeyError:
+            raise _c.missing("MessageAssignee", "label") from None
+        label: str
+        if not (isinstance(_label, str)):
+            raise _c.wrong("MessageAssignee", "label", "a string", _label)
+        label = _label
+        try:
+            _value = src["value"]
+        except KeyError:
+            raise _c.missing("MessageAssignee", "value") from None
+        value: float | None
+        if isinstance(_value, (int, float)) and not isinstance(_value, bool):
+            if not (isinstance(_value, (int, float)) and not isinstance(_value, bool)):
+                raise _c.wrong("MessageAssignee", "value", "a number", _value)
+            value = _value
+        elif _value is None:
+            if not (_value is None):
+                raise _c.wrong("MessageAssignee", "value", "null", _value)
+            value = _value
+        else:
+            raise _c.wrong("MessageAssignee", "value", "a number or null", _value)
+        try:
+            _type_ = src["type"]
+        except KeyError:
+            raise _c.missing("MessageAssignee", "type") from None
+        type_: str
+        if not (isinstance(_type_, str)):
+            raise _c.wrong("MessageAssignee", "type", "a string", _type_)
+        type_ = _type_
+        try:
+            _key = src["key"]
+        except KeyError:
+            raise _c.missing("MessageAssignee", "key") from None
+        key: str
+        if not (isinstance(_key, str)):
+            raise _c.wrong("MessageAssignee", "key", "a string", _key)
+        key = _key
 
-        def _parse_value(data: object) -> float | None:
-            if data is None:
-                return data
-            return cast(float | None, data)
-
-        value = _parse_value(d.pop("value"))
-
-        type_ = d.pop("type")
-
-        key = d.pop("key")
-
-        message_assignee = cls(
-            label=label,
-            value=value,
-            type_=type_,
-            key=key,
+        obj = _new(cls)
+        _set(obj, "label", label)
+        _set(obj, "value", value)
+        _set(obj, "type_", type_)
+        _set(obj, "key", key)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_assignee.additional_properties = d
-        return message_assignee
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -91,3 +125,13 @@ class MessageAssignee:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "label",
+        "value",
+        "type",
+        "key",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MessagePatientSummary")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class MessagePatientSummary:
     """
@@ -23,13 +27,18 @@ class MessagePatientSummary:
         last_name (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    title: str | Unset = UNSET
-    first_name: str | Unset = UNSET
-    last_name: str | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    title: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    first_name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    last_name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         title = self.title
@@ -38,9 +47,7 @@ class MessagePatientSummary:
 
         last_name = self.last_name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if title is not UNSET:
@@ -49,29 +56,56 @@ class MessagePatientSummary:
             field_dict["first_name"] = first_name
         if last_name is not UNSET:
             field_dict["last_name"] = last_name
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessagePatientSummary")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("MessagePatientSummary", "id", "a string", _id)
+            id = _id
+        _title = src.get("title", UNSET)
+        title: str | Unset
+        if _title is UNSET:
+            title = UNSET
+        else:
+            if not (isinstance(_title, str)):
+                raise _c.wrong("MessagePatientSummary", "title", "a string", _title)
+            title = _title
+        _first_name = src.get("first_name", UNSET)
+        first_name: str | Unset
+        if _first_name is UNSET:
+            first_name = UNSET
+        else:
+            if not (isinstance(_first_name, str)):
+                raise _c.wrong("MessagePatientSummary", "first_name", "a string", _first_name)
+            first_name = _first_name
+        _last_name = src.get("last_name", UNSET)
+        last_name: str | Unset
+        if _last_name is UNSET:
+            last_name = UNSET
+        else:
+            if not (isinstance(_last_name, str)):
+                raise _c.wrong("MessagePatientSummary", "last_name", "a string", _last_name)
+            last_name = _last_name
 
-        title = d.pop("title", UNSET)
-
-        first_name = d.pop("first_name", UNSET)
-
-        last_name = d.pop("last_name", UNSET)
-
-        message_patient_summary = cls(
-            id=id,
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "title", title)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_patient_summary.additional_properties = d
-        return message_patient_summary
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -88,3 +122,13 @@ class MessagePatientSummary:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "first_name",
+        "last_name",
+    }
+)

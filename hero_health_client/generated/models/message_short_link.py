@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MessageShortLink")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class MessageShortLink:
     """
@@ -23,13 +27,18 @@ class MessageShortLink:
         status (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    type_: str | Unset = UNSET
-    name: str | Unset = UNSET
-    status: str | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    type_: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         type_ = self.type_
@@ -38,9 +47,7 @@ class MessageShortLink:
 
         status = self.status
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if type_ is not UNSET:
@@ -49,29 +56,56 @@ class MessageShortLink:
             field_dict["name"] = name
         if status is not UNSET:
             field_dict["status"] = status
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessageShortLink")
+        _id = src.get("id", UNSET)
+        id: str | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, str)):
+                raise _c.wrong("MessageShortLink", "id", "a string", _id)
+            id = _id
+        _type_ = src.get("type", UNSET)
+        type_: str | Unset
+        if _type_ is UNSET:
+            type_ = UNSET
+        else:
+            if not (isinstance(_type_, str)):
+                raise _c.wrong("MessageShortLink", "type", "a string", _type_)
+            type_ = _type_
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("MessageShortLink", "name", "a string", _name)
+            name = _name
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("MessageShortLink", "status", "a string", _status)
+            status = _status
 
-        type_ = d.pop("type", UNSET)
-
-        name = d.pop("name", UNSET)
-
-        status = d.pop("status", UNSET)
-
-        message_short_link = cls(
-            id=id,
-            type_=type_,
-            name=name,
-            status=status,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "type_", type_)
+        _set(obj, "name", name)
+        _set(obj, "status", status)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_short_link.additional_properties = d
-        return message_short_link
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -88,3 +122,13 @@ class MessageShortLink:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "name",
+        "status",
+    }
+)

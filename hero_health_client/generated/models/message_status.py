@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.message_status_details import MessageStatusDetails
-    from ..models.message_status_errors import MessageStatusErrors
-
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.message_status_details import MessageStatusDetails
+from ..models.message_status_errors import MessageStatusErrors
 
 T = TypeVar("T", bound="MessageStatus")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class MessageStatus:
     """
@@ -28,19 +31,27 @@ class MessageStatus:
         errors (MessageStatusErrors):
     """
 
-    id: str
-    scheduled_send_at: datetime.datetime | None
-    write_to_record: bool
-    status: MessageStatusDetails
-    errors: MessageStatusErrors
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    scheduled_send_at: datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null))
+    )
+
+    write_to_record: bool = _attrs_field(validator=_c.validator(_c.boolean))
+
+    status: MessageStatusDetails = _attrs_field(validator=_c.validator(_c.instance(MessageStatusDetails)))
+
+    errors: MessageStatusErrors = _attrs_field(validator=_c.validator(_c.instance(MessageStatusErrors)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         scheduled_send_at: None | str
         if isinstance(self.scheduled_send_at, datetime.datetime):
-            scheduled_send_at = self.scheduled_send_at.isoformat()
+            scheduled_send_at = _c.datetime_to_wire(self.scheduled_send_at)
         else:
             scheduled_send_at = self.scheduled_send_at
 
@@ -50,59 +61,78 @@ class MessageStatus:
 
         errors = self.errors.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "scheduled_send_at": scheduled_send_at,
-                "write_to_record": write_to_record,
-                "status": status,
-                "errors": errors,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["scheduled_send_at"] = scheduled_send_at
+        field_dict["write_to_record"] = write_to_record
+        field_dict["status"] = status
+        field_dict["errors"] = errors
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.message_status_details import MessageStatusDetails  # noqa: PLC0415
-        from ..models.message_status_errors import MessageStatusErrors  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessageStatus")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("MessageStatus", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("MessageStatus", "id", "a string", _id)
+        id = _id
+        try:
+            _scheduled_send_at = src["scheduled_send_at"]
+        except KeyError:
+            raise _c.missing("MessageStatus", "scheduled_send_at") from None
+        scheduled_send_at: datetime.datetime | None
+        if isinstance(_scheduled_send_at, str):
+            scheduled_send_at = _c.parse_datetime(_scheduled_send_at, "MessageStatus", "scheduled_send_at")
+        elif _scheduled_send_at is None:
+            if not (_scheduled_send_at is None):
+                raise _c.wrong("MessageStatus", "scheduled_send_at", "null", _scheduled_send_at)
+            scheduled_send_at = _scheduled_send_at
+        else:
+            raise _c.wrong("MessageStatus", "scheduled_send_at", "a string or null", _scheduled_send_at)
+        try:
+            _write_to_record = src["write_to_record"]
+        except KeyError:
+            raise _c.missing("MessageStatus", "write_to_record") from None
+        write_to_record: bool
+        if not (isinstance(_write_to_record, bool)):
+            raise _c.wrong("MessageStatus", "write_to_record", "a boolean", _write_to_record)
+        write_to_record = _write_to_record
+        try:
+            _status = src["status"]
+        except KeyError:
+            raise _c.missing("MessageStatus", "status") from None
+        status: MessageStatusDetails
+        try:
+            status = MessageStatusDetails.from_dict(_status)
+        except ResponseValidationError as exc:
+            raise exc.nested("MessageStatus", "status") from None
+        try:
+            _errors = src["errors"]
+        except KeyError:
+            raise _c.missing("MessageStatus", "errors") from None
+        errors: MessageStatusErrors
+        try:
+            errors = MessageStatusErrors.from_dict(_errors)
+        except ResponseValidationError as exc:
+            raise exc.nested("MessageStatus", "errors") from None
 
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        def _parse_scheduled_send_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                scheduled_send_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return scheduled_send_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        scheduled_send_at = _parse_scheduled_send_at(d.pop("scheduled_send_at"))
-
-        write_to_record = d.pop("write_to_record")
-
-        status = MessageStatusDetails.from_dict(d.pop("status"))
-
-        errors = MessageStatusErrors.from_dict(d.pop("errors"))
-
-        message_status = cls(
-            id=id,
-            scheduled_send_at=scheduled_send_at,
-            write_to_record=write_to_record,
-            status=status,
-            errors=errors,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "scheduled_send_at", scheduled_send_at)
+        _set(obj, "write_to_record", write_to_record)
+        _set(obj, "status", status)
+        _set(obj, "errors", errors)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_status.additional_properties = d
-        return message_status
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -119,3 +149,14 @@ class MessageStatus:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "scheduled_send_at",
+        "write_to_record",
+        "status",
+        "errors",
+    }
+)

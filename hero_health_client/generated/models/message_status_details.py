@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.message_status_details_response import MessageStatusDetailsResponse
 
 T = TypeVar("T", bound="MessageStatusDetails")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_response(
+    value: MessageStatusDetailsResponse | Literal["delivered", "declined", "sent", "pending", "retry", "fatal"],
+) -> MessageStatusDetailsResponse:
+    """The MessageStatusDetailsResponse member for a member or its plain value (``MessageStatusDetails.response``)."""
+    return (
+        _c.enum_member(MessageStatusDetailsResponse, value, "MessageStatusDetails.response")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class MessageStatusDetails:
     """
@@ -24,22 +39,37 @@ class MessageStatusDetails:
         failure_reason (None | str):
     """
 
-    write_to_record_at: datetime.datetime | None
-    sent_at: datetime.datetime | None
-    response: MessageStatusDetailsResponse
-    failure_reason: None | str
+    write_to_record_at: datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null))
+    )
+
+    sent_at: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
+    response: MessageStatusDetailsResponse = _attrs_field(
+        converter=_to_response,
+        validator=_c.validator(
+            _c.instance(
+                MessageStatusDetailsResponse,
+                "one of 'delivered', 'declined', 'sent', 'pending', 'retry', 'fatal' (or a MessageStatusDetailsResponse member)",
+            )
+        ),
+    )
+
+    failure_reason: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         write_to_record_at: None | str
         if isinstance(self.write_to_record_at, datetime.datetime):
-            write_to_record_at = self.write_to_record_at.isoformat()
+            write_to_record_at = _c.datetime_to_wire(self.write_to_record_at)
         else:
             write_to_record_at = self.write_to_record_at
 
         sent_at: None | str
         if isinstance(self.sent_at, datetime.datetime):
-            sent_at = self.sent_at.isoformat()
+            sent_at = _c.datetime_to_wire(self.sent_at)
         else:
             sent_at = self.sent_at
 
@@ -48,71 +78,76 @@ class MessageStatusDetails:
         failure_reason: None | str
         failure_reason = self.failure_reason
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "write_to_record_at": write_to_record_at,
-                "sent_at": sent_at,
-                "response": response,
-                "failure_reason": failure_reason,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["write_to_record_at"] = write_to_record_at
+        field_dict["sent_at"] = sent_at
+        field_dict["response"] = response
+        field_dict["failure_reason"] = failure_reason
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessageStatusDetails")
+        try:
+            _write_to_record_at = src["write_to_record_at"]
+        except KeyError:
+            raise _c.missing("MessageStatusDetails", "write_to_record_at") from None
+        write_to_record_at: datetime.datetime | None
+        if isinstance(_write_to_record_at, str):
+            write_to_record_at = _c.parse_datetime(_write_to_record_at, "MessageStatusDetails", "write_to_record_at")
+        elif _write_to_record_at is None:
+            if not (_write_to_record_at is None):
+                raise _c.wrong("MessageStatusDetails", "write_to_record_at", "null", _write_to_record_at)
+            write_to_record_at = _write_to_record_at
+        else:
+            raise _c.wrong("MessageStatusDetails", "write_to_record_at", "a string or null", _write_to_record_at)
+        try:
+            _sent_at = src["sent_at"]
+        except KeyError:
+            raise _c.missing("MessageStatusDetails", "sent_at") from None
+        sent_at: datetime.datetime | None
+        if isinstance(_sent_at, str):
+            sent_at = _c.parse_datetime(_sent_at, "MessageStatusDetails", "sent_at")
+        elif _sent_at is None:
+            if not (_sent_at is None):
+                raise _c.wrong("MessageStatusDetails", "sent_at", "null", _sent_at)
+            sent_at = _sent_at
+        else:
+            raise _c.wrong("MessageStatusDetails", "sent_at", "a string or null", _sent_at)
+        try:
+            _response = src["response"]
+        except KeyError:
+            raise _c.missing("MessageStatusDetails", "response") from None
+        response: MessageStatusDetailsResponse
+        response = _c.enum_from_wire(MessageStatusDetailsResponse, _response, "MessageStatusDetails", "response")
+        try:
+            _failure_reason = src["failure_reason"]
+        except KeyError:
+            raise _c.missing("MessageStatusDetails", "failure_reason") from None
+        failure_reason: None | str
+        if isinstance(_failure_reason, str):
+            if not (isinstance(_failure_reason, str)):
+                raise _c.wrong("MessageStatusDetails", "failure_reason", "a string", _failure_reason)
+            failure_reason = _failure_reason
+        elif _failure_reason is None:
+            if not (_failure_reason is None):
+                raise _c.wrong("MessageStatusDetails", "failure_reason", "null", _failure_reason)
+            failure_reason = _failure_reason
+        else:
+            raise _c.wrong("MessageStatusDetails", "failure_reason", "a string or null", _failure_reason)
 
-        def _parse_write_to_record_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                write_to_record_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return write_to_record_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        write_to_record_at = _parse_write_to_record_at(d.pop("write_to_record_at"))
-
-        def _parse_sent_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                sent_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return sent_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        sent_at = _parse_sent_at(d.pop("sent_at"))
-
-        response = MessageStatusDetailsResponse(d.pop("response"))
-
-        def _parse_failure_reason(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        failure_reason = _parse_failure_reason(d.pop("failure_reason"))
-
-        message_status_details = cls(
-            write_to_record_at=write_to_record_at,
-            sent_at=sent_at,
-            response=response,
-            failure_reason=failure_reason,
+        obj = _new(cls)
+        _set(obj, "write_to_record_at", write_to_record_at)
+        _set(obj, "sent_at", sent_at)
+        _set(obj, "response", response)
+        _set(obj, "failure_reason", failure_reason)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_status_details.additional_properties = d
-        return message_status_details
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -129,3 +164,13 @@ class MessageStatusDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "write_to_record_at",
+        "sent_at",
+        "response",
+        "failure_reason",
+    }
+)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="MessageStatusErrors")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class MessageStatusErrors:
     """
@@ -19,53 +24,69 @@ class MessageStatusErrors:
         send (None | str):
     """
 
-    write_to_record: None | str
-    send: None | str
+    write_to_record: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    send: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         write_to_record: None | str
         write_to_record = self.write_to_record
 
         send: None | str
         send = self.send
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "write_to_record": write_to_record,
-                "send": send,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["write_to_record"] = write_to_record
+        field_dict["send"] = send
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessageStatusErrors")
+        try:
+            _write_to_record = src["write_to_record"]
+        except KeyError:
+            raise _c.missing("MessageStatusErrors", "write_to_record") from None
+        write_to_record: None | str
+        if isinstance(_write_to_record, str):
+            if not (isinstance(_write_to_record, str)):
+                raise _c.wrong("MessageStatusErrors", "write_to_record", "a string", _write_to_record)
+            write_to_record = _write_to_record
+        elif _write_to_record is None:
+            if not (_write_to_record is None):
+                raise _c.wrong("MessageStatusErrors", "write_to_record", "null", _write_to_record)
+            write_to_record = _write_to_record
+        else:
+            raise _c.wrong("MessageStatusErrors", "write_to_record", "a string or null", _write_to_record)
+        try:
+            _send = src["send"]
+        except KeyError:
+            raise _c.missing("MessageStatusErrors", "send") from None
+        send: None | str
+        if isinstance(_send, str):
+            if not (isinstance(_send, str)):
+                raise _c.wrong("MessageStatusErrors", "send", "a string", _send)
+            send = _send
+        elif _send is None:
+            if not (_send is None):
+                raise _c.wrong("MessageStatusErrors", "send", "null", _send)
+            send = _send
+        else:
+            raise _c.wrong("MessageStatusErrors", "send", "a string or null", _send)
 
-        def _parse_write_to_record(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        write_to_record = _parse_write_to_record(d.pop("write_to_record"))
-
-        def _parse_send(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        send = _parse_send(d.pop("send"))
-
-        message_status_errors = cls(
-            write_to_record=write_to_record,
-            send=send,
+        obj = _new(cls)
+        _set(obj, "write_to_record", write_to_record)
+        _set(obj, "send", send)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_status_errors.additional_properties = d
-        return message_status_errors
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -82,3 +103,11 @@ class MessageStatusErrors:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "write_to_record",
+        "send",
+    }
+)

@@ -9,11 +9,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MessageWriteToRecordDetails")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class MessageWriteToRecordDetails:
     """
@@ -24,16 +28,23 @@ class MessageWriteToRecordDetails:
         snomed_code (str | Unset):
     """
 
-    write_to_record_at: datetime.datetime | Unset = UNSET
-    status: str | Unset = UNSET
-    failure_reason: str | Unset = UNSET
-    snomed_code: str | Unset = UNSET
+    write_to_record_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
+    status: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    failure_reason: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    snomed_code: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         write_to_record_at: str | Unset = UNSET
         if not isinstance(self.write_to_record_at, Unset):
-            write_to_record_at = self.write_to_record_at.isoformat()
+            write_to_record_at = _c.datetime_to_wire(self.write_to_record_at)
 
         status = self.status
 
@@ -41,9 +52,7 @@ class MessageWriteToRecordDetails:
 
         snomed_code = self.snomed_code
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if write_to_record_at is not UNSET:
             field_dict["write_to_record_at"] = write_to_record_at
         if status is not UNSET:
@@ -52,34 +61,56 @@ class MessageWriteToRecordDetails:
             field_dict["failure_reason"] = failure_reason
         if snomed_code is not UNSET:
             field_dict["snomed_code"] = snomed_code
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _write_to_record_at = d.pop("write_to_record_at", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "MessageWriteToRecordDetails")
+        _write_to_record_at = src.get("write_to_record_at", UNSET)
         write_to_record_at: datetime.datetime | Unset
-        if isinstance(_write_to_record_at, Unset):
+        if _write_to_record_at is UNSET:
             write_to_record_at = UNSET
         else:
-            write_to_record_at = datetime.datetime.fromisoformat(_write_to_record_at)
+            write_to_record_at = _c.parse_datetime(
+                _write_to_record_at, "MessageWriteToRecordDetails", "write_to_record_at"
+            )
+        _status = src.get("status", UNSET)
+        status: str | Unset
+        if _status is UNSET:
+            status = UNSET
+        else:
+            if not (isinstance(_status, str)):
+                raise _c.wrong("MessageWriteToRecordDetails", "status", "a string", _status)
+            status = _status
+        _failure_reason = src.get("failure_reason", UNSET)
+        failure_reason: str | Unset
+        if _failure_reason is UNSET:
+            failure_reason = UNSET
+        else:
+            if not (isinstance(_failure_reason, str)):
+                raise _c.wrong("MessageWriteToRecordDetails", "failure_reason", "a string", _failure_reason)
+            failure_reason = _failure_reason
+        _snomed_code = src.get("snomed_code", UNSET)
+        snomed_code: str | Unset
+        if _snomed_code is UNSET:
+            snomed_code = UNSET
+        else:
+            if not (isinstance(_snomed_code, str)):
+                raise _c.wrong("MessageWriteToRecordDetails", "snomed_code", "a string", _snomed_code)
+            snomed_code = _snomed_code
 
-        status = d.pop("status", UNSET)
-
-        failure_reason = d.pop("failure_reason", UNSET)
-
-        snomed_code = d.pop("snomed_code", UNSET)
-
-        message_write_to_record_details = cls(
-            write_to_record_at=write_to_record_at,
-            status=status,
-            failure_reason=failure_reason,
-            snomed_code=snomed_code,
+        obj = _new(cls)
+        _set(obj, "write_to_record_at", write_to_record_at)
+        _set(obj, "status", status)
+        _set(obj, "failure_reason", failure_reason)
+        _set(obj, "snomed_code", snomed_code)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        message_write_to_record_details.additional_properties = d
-        return message_write_to_record_details
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -96,3 +127,13 @@ class MessageWriteToRecordDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "write_to_record_at",
+        "status",
+        "failure_reason",
+        "snomed_code",
+    }
+)

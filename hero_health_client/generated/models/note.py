@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.note_admin import NoteAdmin
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.note_admin import NoteAdmin
-
-
 T = TypeVar("T", bound="Note")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class Note:
     """A note on an episode; typed from a truncated example.
@@ -30,15 +32,26 @@ class Note:
         created_at (str | Unset):
     """
 
-    id: float | Unset = UNSET
-    description: str | Unset = UNSET
-    admin: NoteAdmin | Unset = UNSET
-    practice_group_id: float | Unset = UNSET
-    archived_at: str | Unset = UNSET
-    created_at: str | Unset = UNSET
+    id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    description: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    admin: NoteAdmin | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(NoteAdmin)))
+    )
+
+    practice_group_id: float | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number))
+    )
+
+    archived_at: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    created_at: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         description = self.description
@@ -53,9 +66,7 @@ class Note:
 
         created_at = self.created_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if description is not UNSET:
@@ -68,42 +79,75 @@ class Note:
             field_dict["archived_at"] = archived_at
         if created_at is not UNSET:
             field_dict["created_at"] = created_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.note_admin import NoteAdmin  # noqa: PLC0415
-
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        description = d.pop("description", UNSET)
-
-        _admin = d.pop("admin", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Note")
+        _id = src.get("id", UNSET)
+        id: float | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, (int, float)) and not isinstance(_id, bool)):
+                raise _c.wrong("Note", "id", "a number", _id)
+            id = _id
+        _description = src.get("description", UNSET)
+        description: str | Unset
+        if _description is UNSET:
+            description = UNSET
+        else:
+            if not (isinstance(_description, str)):
+                raise _c.wrong("Note", "description", "a string", _description)
+            description = _description
+        _admin = src.get("admin", UNSET)
         admin: NoteAdmin | Unset
-        if isinstance(_admin, Unset):
+        if _admin is UNSET:
             admin = UNSET
         else:
-            admin = NoteAdmin.from_dict(_admin)
+            try:
+                admin = NoteAdmin.from_dict(_admin)
+            except ResponseValidationError as exc:
+                raise exc.nested("Note", "admin") from None
+        _practice_group_id = src.get("practice_group_id", UNSET)
+        practice_group_id: float | Unset
+        if _practice_group_id is UNSET:
+            practice_group_id = UNSET
+        else:
+            if not (isinstance(_practice_group_id, (int, float)) and not isinstance(_practice_group_id, bool)):
+                raise _c.wrong("Note", "practice_group_id", "a number", _practice_group_id)
+            practice_group_id = _practice_group_id
+        _archived_at = src.get("archived_at", UNSET)
+        archived_at: str | Unset
+        if _archived_at is UNSET:
+            archived_at = UNSET
+        else:
+            if not (isinstance(_archived_at, str)):
+                raise _c.wrong("Note", "archived_at", "a string", _archived_at)
+            archived_at = _archived_at
+        _created_at = src.get("created_at", UNSET)
+        created_at: str | Unset
+        if _created_at is UNSET:
+            created_at = UNSET
+        else:
+            if not (isinstance(_created_at, str)):
+                raise _c.wrong("Note", "created_at", "a string", _created_at)
+            created_at = _created_at
 
-        practice_group_id = d.pop("practice_group_id", UNSET)
-
-        archived_at = d.pop("archived_at", UNSET)
-
-        created_at = d.pop("created_at", UNSET)
-
-        note = cls(
-            id=id,
-            description=description,
-            admin=admin,
-            practice_group_id=practice_group_id,
-            archived_at=archived_at,
-            created_at=created_at,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "description", description)
+        _set(obj, "admin", admin)
+        _set(obj, "practice_group_id", practice_group_id)
+        _set(obj, "archived_at", archived_at)
+        _set(obj, "created_at", created_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        note.additional_properties = d
-        return note
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -120,3 +164,15 @@ class Note:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "description",
+        "admin",
+        "practice_group_id",
+        "archived_at",
+        "created_at",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NoteAdmin")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class NoteAdmin:
     """Admin who wrote a note.
@@ -24,13 +28,18 @@ class NoteAdmin:
         full_name (str | Unset):
     """
 
-    id: float | Unset = UNSET
-    first_name: str | Unset = UNSET
-    last_name: str | Unset = UNSET
-    full_name: str | Unset = UNSET
+    id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    first_name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    last_name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    full_name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         first_name = self.first_name
@@ -39,9 +48,7 @@ class NoteAdmin:
 
         full_name = self.full_name
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
         if first_name is not UNSET:
@@ -50,29 +57,56 @@ class NoteAdmin:
             field_dict["last_name"] = last_name
         if full_name is not UNSET:
             field_dict["full_name"] = full_name
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "NoteAdmin")
+        _id = src.get("id", UNSET)
+        id: float | Unset
+        if _id is UNSET:
+            id = UNSET
+        else:
+            if not (isinstance(_id, (int, float)) and not isinstance(_id, bool)):
+                raise _c.wrong("NoteAdmin", "id", "a number", _id)
+            id = _id
+        _first_name = src.get("first_name", UNSET)
+        first_name: str | Unset
+        if _first_name is UNSET:
+            first_name = UNSET
+        else:
+            if not (isinstance(_first_name, str)):
+                raise _c.wrong("NoteAdmin", "first_name", "a string", _first_name)
+            first_name = _first_name
+        _last_name = src.get("last_name", UNSET)
+        last_name: str | Unset
+        if _last_name is UNSET:
+            last_name = UNSET
+        else:
+            if not (isinstance(_last_name, str)):
+                raise _c.wrong("NoteAdmin", "last_name", "a string", _last_name)
+            last_name = _last_name
+        _full_name = src.get("full_name", UNSET)
+        full_name: str | Unset
+        if _full_name is UNSET:
+            full_name = UNSET
+        else:
+            if not (isinstance(_full_name, str)):
+                raise _c.wrong("NoteAdmin", "full_name", "a string", _full_name)
+            full_name = _full_name
 
-        first_name = d.pop("first_name", UNSET)
-
-        last_name = d.pop("last_name", UNSET)
-
-        full_name = d.pop("full_name", UNSET)
-
-        note_admin = cls(
-            id=id,
-            first_name=first_name,
-            last_name=last_name,
-            full_name=full_name,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "full_name", full_name)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        note_admin.additional_properties = d
-        return note_admin
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -89,3 +123,13 @@ class NoteAdmin:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "first_name",
+        "last_name",
+        "full_name",
+    }
+)

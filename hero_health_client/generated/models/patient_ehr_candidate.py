@@ -4,23 +4,102 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..models.patient_data_source import PatientDataSource
+from ..models.patient_ehr_candidate_identifier import PatientEhrCandidateIdentifier
 from ..models.patient_sex import PatientSex
 from ..models.patient_title import PatientTitle
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.patient_ehr_candidate_identifier import PatientEhrCandidateIdentifier
-
-
 T = TypeVar("T", bound="PatientEhrCandidate")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_title(
+    value: None
+    | PatientTitle
+    | Unset
+    | Literal[
+        "Baron",
+        "Baroness",
+        "Brigadier",
+        "Count",
+        "Colonel",
+        "Countess",
+        "Captain",
+        "Dame",
+        "The Dowager Viscountess",
+        "Dr",
+        "Duchess",
+        "Duke",
+        "Earl",
+        "His Excellency",
+        "Father",
+        "H.E. Ambassador Mr",
+        "H.E. Mr",
+        "H.E. Mrs",
+        "Her Grace",
+        "His Grace",
+        "The Hon",
+        "The Hon Mr",
+        "The Hon Mrs",
+        "HRH",
+        "HRH Prince",
+        "HRH Princess",
+        "Insurance",
+        "HM King",
+        "Lady",
+        "Lord",
+        "Major",
+        "Master",
+        "Miss",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mss",
+        "Mx",
+        "Pr",
+        "Professor",
+        "HM Queen",
+        "Rabbi",
+        "Reverend",
+        "Sheikh",
+        "Sheikha",
+        "Sir",
+        "The",
+        "",
+        "Viscount",
+        "Viscountess",
+    ],
+) -> None | PatientTitle | Unset:
+    """The PatientTitle member for a member or its plain value (``PatientEhrCandidate.title``)."""
+    return _c.enum_member(PatientTitle, value, "PatientEhrCandidate.title") if isinstance(value, str) else value
+
+
+def _to_sex(
+    value: None | PatientSex | Unset | Literal["Not known", "Not specified", "Male", "Female", "Other"],
+) -> None | PatientSex | Unset:
+    """The PatientSex member for a member or its plain value (``PatientEhrCandidate.sex``)."""
+    return _c.enum_member(PatientSex, value, "PatientEhrCandidate.sex") if isinstance(value, str) else value
+
+
+def _to_data_source(
+    value: None | PatientDataSource | Unset | Literal["hero", "emis", "pds", "gha", "systm_one"],
+) -> None | PatientDataSource | Unset:
+    """The PatientDataSource member for a member or its plain value (``PatientEhrCandidate.data_source``)."""
+    return (
+        _c.enum_member(PatientDataSource, value, "PatientEhrCandidate.data_source") if isinstance(value, str) else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class PatientEhrCandidate:
     """A patient record on the EHR that may match a Hero patient.
@@ -51,35 +130,140 @@ class PatientEhrCandidate:
         hero_uid (None | str | Unset):
     """
 
-    dob: datetime.datetime | None
-    identifiers: list[PatientEhrCandidateIdentifier]
-    ehr_partner_id: None | str | Unset = UNSET
-    emis_id: None | str | Unset = UNSET
-    deceased_at: datetime.datetime | None | Unset = UNSET
-    title: None | PatientTitle | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    sex: None | PatientSex | Unset = UNSET
-    nhs_number: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    mobile: None | str | Unset = UNSET
-    last_sync_at: datetime.datetime | None | Unset = UNSET
-    data_source: None | PatientDataSource | Unset = UNSET
-    restricted: bool | Unset = False
-    line_1: None | str | Unset = UNSET
-    line_2: None | str | Unset = UNSET
-    line_3: None | str | Unset = UNSET
-    town: None | str | Unset = UNSET
-    county: None | str | Unset = UNSET
-    postcode: None | str | Unset = UNSET
-    hero_id: None | str | Unset = UNSET
-    hero_uid: None | str | Unset = UNSET
+    dob: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
+    identifiers: list[PatientEhrCandidateIdentifier] = _attrs_field(
+        validator=_c.validator(_c.list_of(_c.instance(PatientEhrCandidateIdentifier)))
+    )
+
+    ehr_partner_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emis_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    deceased_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    title: None | PatientTitle | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_title,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientTitle,
+                        "one of 'Baron', 'Baroness', 'Brigadier', 'Count', 'Colonel', 'Countess', 'Captain', 'Dame', 'The Dowager Viscountess', 'Dr', 'Duchess', 'Duke', 'Earl', 'His Excellency', 'Father', 'H.E. Ambassador Mr', 'H.E. Mr', 'H.E. Mrs', 'Her Grace', 'His Grace', 'The Hon', 'The Hon Mr', 'The Hon Mrs', 'HRH', 'HRH Prince', 'HRH Princess', 'Insurance', 'HM King', 'Lady', 'Lord', 'Major', 'Master', 'Miss', 'Mr', 'Mrs', 'Ms', 'Mss', 'Mx', 'Pr', 'Professor', 'HM Queen', 'Rabbi', 'Reverend', 'Sheikh', 'Sheikha', 'Sir', 'The', '', 'Viscount', 'Viscountess' (or a PatientTitle member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    first_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    sex: None | PatientSex | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_sex,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientSex,
+                        "one of 'Not known', 'Not specified', 'Male', 'Female', 'Other' (or a PatientSex member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    nhs_number: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    email: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    mobile: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_sync_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    data_source: None | PatientDataSource | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_data_source,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientDataSource,
+                        "one of 'hero', 'emis', 'pds', 'gha', 'systm_one' (or a PatientDataSource member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    restricted: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    line_1: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    line_2: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    line_3: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    town: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    county: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    postcode: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    hero_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(pattern="^\\d+$"), _c.null)))
+    )
+
+    hero_uid: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         dob: None | str
         if isinstance(self.dob, datetime.datetime):
-            dob = self.dob.isoformat()
+            dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
 
@@ -104,7 +288,7 @@ class PatientEhrCandidate:
         if isinstance(self.deceased_at, Unset):
             deceased_at = UNSET
         elif isinstance(self.deceased_at, datetime.datetime):
-            deceased_at = self.deceased_at.isoformat()
+            deceased_at = _c.datetime_to_wire(self.deceased_at)
         else:
             deceased_at = self.deceased_at
 
@@ -158,7 +342,7 @@ class PatientEhrCandidate:
         if isinstance(self.last_sync_at, Unset):
             last_sync_at = UNSET
         elif isinstance(self.last_sync_at, datetime.datetime):
-            last_sync_at = self.last_sync_at.isoformat()
+            last_sync_at = _c.datetime_to_wire(self.last_sync_at)
         else:
             last_sync_at = self.last_sync_at
 
@@ -220,14 +404,9 @@ class PatientEhrCandidate:
         else:
             hero_uid = self.hero_uid
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "dob": dob,
-                "identifiers": identifiers,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["dob"] = dob
+        field_dict["identifiers"] = identifiers
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
         if emis_id is not UNSET:
@@ -270,287 +449,370 @@ class PatientEhrCandidate:
             field_dict["hero_id"] = hero_id
         if hero_uid is not UNSET:
             field_dict["hero_uid"] = hero_uid
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.patient_ehr_candidate_identifier import PatientEhrCandidateIdentifier  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_dob(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PatientEhrCandidate")
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("PatientEhrCandidate", "dob") from None
+        dob: datetime.datetime | None
+        if isinstance(_dob, str):
+            dob = _c.parse_datetime(_dob, "PatientEhrCandidate", "dob")
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("PatientEhrCandidate", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("PatientEhrCandidate", "dob", "a string or null", _dob)
+        try:
+            _identifiers = src["identifiers"]
+        except KeyError:
+            raise _c.missing("PatientEhrCandidate", "identifiers") from None
+        identifiers: list[PatientEhrCandidateIdentifier]
+        if not isinstance(_identifiers, list):
+            raise _c.wrong("PatientEhrCandidate", "identifiers", "an array", _identifiers)
+        _identifiers_1_items: list[Any] = []
+        _identifiers_1_value: Any
+        for _identifiers_1_item in _identifiers:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
+                _identifiers_1_value = PatientEhrCandidateIdentifier.from_dict(_identifiers_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("PatientEhrCandidate", "identifiers" + f"[{len(_identifiers_1_items)}]") from None
+            _identifiers_1_items.append(_identifiers_1_value)
+        identifiers = _identifiers_1_items
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: None | str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if isinstance(_ehr_partner_id, str):
+                if not (isinstance(_ehr_partner_id, str)):
+                    raise _c.wrong("PatientEhrCandidate", "ehr_partner_id", "a string", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            elif _ehr_partner_id is None:
+                if not (_ehr_partner_id is None):
+                    raise _c.wrong("PatientEhrCandidate", "ehr_partner_id", "null", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            else:
+                raise _c.wrong("PatientEhrCandidate", "ehr_partner_id", "a string or null", _ehr_partner_id)
+        _emis_id = src.get("emis_id", UNSET)
+        emis_id: None | str | Unset
+        if _emis_id is UNSET:
+            emis_id = UNSET
+        else:
+            if isinstance(_emis_id, str):
+                if not (isinstance(_emis_id, str)):
+                    raise _c.wrong("PatientEhrCandidate", "emis_id", "a string", _emis_id)
+                emis_id = _emis_id
+            elif _emis_id is None:
+                if not (_emis_id is None):
+                    raise _c.wrong("PatientEhrCandidate", "emis_id", "null", _emis_id)
+                emis_id = _emis_id
+            else:
+                raise _c.wrong("PatientEhrCandidate", "emis_id", "a string or null", _emis_id)
+        _deceased_at = src.get("deceased_at", UNSET)
+        deceased_at: datetime.datetime | None | Unset
+        if _deceased_at is UNSET:
+            deceased_at = UNSET
+        else:
+            if isinstance(_deceased_at, str):
+                deceased_at = _c.parse_datetime(_deceased_at, "PatientEhrCandidate", "deceased_at")
+            elif _deceased_at is None:
+                if not (_deceased_at is None):
+                    raise _c.wrong("PatientEhrCandidate", "deceased_at", "null", _deceased_at)
+                deceased_at = _deceased_at
+            else:
+                raise _c.wrong("PatientEhrCandidate", "deceased_at", "a string or null", _deceased_at)
+        _title = src.get("title", UNSET)
+        title: None | PatientTitle | Unset
+        if _title is UNSET:
+            title = UNSET
+        else:
+            if isinstance(_title, str):
+                title = _c.enum_from_wire(PatientTitle, _title, "PatientEhrCandidate", "title")
+            elif _title is None:
+                if not (_title is None):
+                    raise _c.wrong("PatientEhrCandidate", "title", "null", _title)
+                title = _title
+            else:
+                raise _c.wrong("PatientEhrCandidate", "title", "a string or null", _title)
+        _first_name = src.get("first_name", UNSET)
+        first_name: None | str | Unset
+        if _first_name is UNSET:
+            first_name = UNSET
+        else:
+            if isinstance(_first_name, str):
+                if not (isinstance(_first_name, str)):
+                    raise _c.wrong("PatientEhrCandidate", "first_name", "a string", _first_name)
+                first_name = _first_name
+            elif _first_name is None:
+                if not (_first_name is None):
+                    raise _c.wrong("PatientEhrCandidate", "first_name", "null", _first_name)
+                first_name = _first_name
+            else:
+                raise _c.wrong("PatientEhrCandidate", "first_name", "a string or null", _first_name)
+        _last_name = src.get("last_name", UNSET)
+        last_name: None | str | Unset
+        if _last_name is UNSET:
+            last_name = UNSET
+        else:
+            if isinstance(_last_name, str):
+                if not (isinstance(_last_name, str)):
+                    raise _c.wrong("PatientEhrCandidate", "last_name", "a string", _last_name)
+                last_name = _last_name
+            elif _last_name is None:
+                if not (_last_name is None):
+                    raise _c.wrong("PatientEhrCandidate", "last_name", "null", _last_name)
+                last_name = _last_name
+            else:
+                raise _c.wrong("PatientEhrCandidate", "last_name", "a string or null", _last_name)
+        _sex = src.get("sex", UNSET)
+        sex: None | PatientSex | Unset
+        if _sex is UNSET:
+            sex = UNSET
+        else:
+            if isinstance(_sex, str):
+                sex = _c.enum_from_wire(PatientSex, _sex, "PatientEhrCandidate", "sex")
+            elif _sex is None:
+                if not (_sex is None):
+                    raise _c.wrong("PatientEhrCandidate", "sex", "null", _sex)
+                sex = _sex
+            else:
+                raise _c.wrong("PatientEhrCandidate", "sex", "a string or null", _sex)
+        _nhs_number = src.get("nhs_number", UNSET)
+        nhs_number: None | str | Unset
+        if _nhs_number is UNSET:
+            nhs_number = UNSET
+        else:
+            if isinstance(_nhs_number, str):
+                if not (isinstance(_nhs_number, str)):
+                    raise _c.wrong("PatientEhrCandidate", "nhs_number", "a string", _nhs_number)
+                nhs_number = _nhs_number
+            elif _nhs_number is None:
+                if not (_nhs_number is None):
+                    raise _c.wrong("PatientEhrCandidate", "nhs_number", "null", _nhs_number)
+                nhs_number = _nhs_number
+            else:
+                raise _c.wrong("PatientEhrCandidate", "nhs_number", "a string or null", _nhs_number)
+        _email = src.get("email", UNSET)
+        email: None | str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if isinstance(_email, str):
+                if not (isinstance(_email, str)):
+                    raise _c.wrong("PatientEhrCandidate", "email", "a string", _email)
+                email = _email
+            elif _email is None:
+                if not (_email is None):
+                    raise _c.wrong("PatientEhrCandidate", "email", "null", _email)
+                email = _email
+            else:
+                raise _c.wrong("PatientEhrCandidate", "email", "a string or null", _email)
+        _mobile = src.get("mobile", UNSET)
+        mobile: None | str | Unset
+        if _mobile is UNSET:
+            mobile = UNSET
+        else:
+            if isinstance(_mobile, str):
+                if not (isinstance(_mobile, str)):
+                    raise _c.wrong("PatientEhrCandidate", "mobile", "a string", _mobile)
+                mobile = _mobile
+            elif _mobile is None:
+                if not (_mobile is None):
+                    raise _c.wrong("PatientEhrCandidate", "mobile", "null", _mobile)
+                mobile = _mobile
+            else:
+                raise _c.wrong("PatientEhrCandidate", "mobile", "a string or null", _mobile)
+        _last_sync_at = src.get("last_sync_at", UNSET)
+        last_sync_at: datetime.datetime | None | Unset
+        if _last_sync_at is UNSET:
+            last_sync_at = UNSET
+        else:
+            if isinstance(_last_sync_at, str):
+                last_sync_at = _c.parse_datetime(_last_sync_at, "PatientEhrCandidate", "last_sync_at")
+            elif _last_sync_at is None:
+                if not (_last_sync_at is None):
+                    raise _c.wrong("PatientEhrCandidate", "last_sync_at", "null", _last_sync_at)
+                last_sync_at = _last_sync_at
+            else:
+                raise _c.wrong("PatientEhrCandidate", "last_sync_at", "a string or null", _last_sync_at)
+        _data_source = src.get("data_source", UNSET)
+        data_source: None | PatientDataSource | Unset
+        if _data_source is UNSET:
+            data_source = UNSET
+        else:
+            if isinstance(_data_source, str):
+                data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientEhrCandidate", "data_source")
+            elif _data_source is None:
+                if not (_data_source is None):
+                    raise _c.wrong("PatientEhrCandidate", "data_source", "null", _data_source)
+                data_source = _data_source
+            else:
+                raise _c.wrong("PatientEhrCandidate", "data_source", "a string or null", _data_source)
+        _restricted = src.get("restricted", UNSET)
+        restricted: bool | Unset
+        if _restricted is UNSET:
+            restricted = UNSET
+        else:
+            if not (isinstance(_restricted, bool)):
+                raise _c.wrong("PatientEhrCandidate", "restricted", "a boolean", _restricted)
+            restricted = _restricted
+        _line_1 = src.get("line_1", UNSET)
+        line_1: None | str | Unset
+        if _line_1 is UNSET:
+            line_1 = UNSET
+        else:
+            if isinstance(_line_1, str):
+                if not (isinstance(_line_1, str)):
+                    raise _c.wrong("PatientEhrCandidate", "line_1", "a string", _line_1)
+                line_1 = _line_1
+            elif _line_1 is None:
+                if not (_line_1 is None):
+                    raise _c.wrong("PatientEhrCandidate", "line_1", "null", _line_1)
+                line_1 = _line_1
+            else:
+                raise _c.wrong("PatientEhrCandidate", "line_1", "a string or null", _line_1)
+        _line_2 = src.get("line_2", UNSET)
+        line_2: None | str | Unset
+        if _line_2 is UNSET:
+            line_2 = UNSET
+        else:
+            if isinstance(_line_2, str):
+                if not (isinstance(_line_2, str)):
+                    raise _c.wrong("PatientEhrCandidate", "line_2", "a string", _line_2)
+                line_2 = _line_2
+            elif _line_2 is None:
+                if not (_line_2 is None):
+                    raise _c.wrong("PatientEhrCandidate", "line_2", "null", _line_2)
+                line_2 = _line_2
+            else:
+                raise _c.wrong("PatientEhrCandidate", "line_2", "a string or null", _line_2)
+        _line_3 = src.get("line_3", UNSET)
+        line_3: None | str | Unset
+        if _line_3 is UNSET:
+            line_3 = UNSET
+        else:
+            if isinstance(_line_3, str):
+                if not (isinstance(_line_3, str)):
+                    raise _c.wrong("PatientEhrCandidate", "line_3", "a string", _line_3)
+                line_3 = _line_3
+            elif _line_3 is None:
+                if not (_line_3 is None):
+                    raise _c.wrong("PatientEhrCandidate", "line_3", "null", _line_3)
+                line_3 = _line_3
+            else:
+                raise _c.wrong("PatientEhrCandidate", "line_3", "a string or null", _line_3)
+        _town = src.get("town", UNSET)
+        town: None | str | Unset
+        if _town is UNSET:
+            town = UNSET
+        else:
+            if isinstance(_town, str):
+                if not (isinstance(_town, str)):
+                    raise _c.wrong("PatientEhrCandidate", "town", "a string", _town)
+                town = _town
+            elif _town is None:
+                if not (_town is None):
+                    raise _c.wrong("PatientEhrCandidate", "town", "null", _town)
+                town = _town
+            else:
+                raise _c.wrong("PatientEhrCandidate", "town", "a string or null", _town)
+        _county = src.get("county", UNSET)
+        county: None | str | Unset
+        if _county is UNSET:
+            county = UNSET
+        else:
+            if isinstance(_county, str):
+                if not (isinstance(_county, str)):
+                    raise _c.wrong("PatientEhrCandidate", "county", "a string", _county)
+                county = _county
+            elif _county is None:
+                if not (_county is None):
+                    raise _c.wrong("PatientEhrCandidate", "county", "null", _county)
+                county = _county
+            else:
+                raise _c.wrong("PatientEhrCandidate", "county", "a string or null", _county)
+        _postcode = src.get("postcode", UNSET)
+        postcode: None | str | Unset
+        if _postcode is UNSET:
+            postcode = UNSET
+        else:
+            if isinstance(_postcode, str):
+                if not (isinstance(_postcode, str)):
+                    raise _c.wrong("PatientEhrCandidate", "postcode", "a string", _postcode)
+                postcode = _postcode
+            elif _postcode is None:
+                if not (_postcode is None):
+                    raise _c.wrong("PatientEhrCandidate", "postcode", "null", _postcode)
+                postcode = _postcode
+            else:
+                raise _c.wrong("PatientEhrCandidate", "postcode", "a string or null", _postcode)
+        _hero_id = src.get("hero_id", UNSET)
+        hero_id: None | str | Unset
+        if _hero_id is UNSET:
+            hero_id = UNSET
+        else:
+            if isinstance(_hero_id, str):
+                if not (isinstance(_hero_id, str)):
+                    raise _c.wrong("PatientEhrCandidate", "hero_id", "a string", _hero_id)
+                hero_id = _hero_id
+            elif _hero_id is None:
+                if not (_hero_id is None):
+                    raise _c.wrong("PatientEhrCandidate", "hero_id", "null", _hero_id)
+                hero_id = _hero_id
+            else:
+                raise _c.wrong("PatientEhrCandidate", "hero_id", "a string or null", _hero_id)
+        _hero_uid = src.get("hero_uid", UNSET)
+        hero_uid: None | str | Unset
+        if _hero_uid is UNSET:
+            hero_uid = UNSET
+        else:
+            if isinstance(_hero_uid, str):
+                if not (isinstance(_hero_uid, str)):
+                    raise _c.wrong("PatientEhrCandidate", "hero_uid", "a string", _hero_uid)
+                hero_uid = _hero_uid
+            elif _hero_uid is None:
+                if not (_hero_uid is None):
+                    raise _c.wrong("PatientEhrCandidate", "hero_uid", "null", _hero_uid)
+                hero_uid = _hero_uid
+            else:
+                raise _c.wrong("PatientEhrCandidate", "hero_uid", "a string or null", _hero_uid)
 
-                return dob_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        identifiers = []
-        _identifiers = d.pop("identifiers")
-        for identifiers_item_data in _identifiers:
-            identifiers_item = PatientEhrCandidateIdentifier.from_dict(identifiers_item_data)
-
-            identifiers.append(identifiers_item)
-
-        def _parse_ehr_partner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ehr_partner_id = _parse_ehr_partner_id(d.pop("ehr_partner_id", UNSET))
-
-        def _parse_emis_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emis_id = _parse_emis_id(d.pop("emis_id", UNSET))
-
-        def _parse_deceased_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deceased_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return deceased_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deceased_at = _parse_deceased_at(d.pop("deceased_at", UNSET))
-
-        def _parse_title(data: object) -> None | PatientTitle | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                title_type_0 = PatientTitle(data)
-
-                return title_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientTitle | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("first_name", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("last_name", UNSET))
-
-        def _parse_sex(data: object) -> None | PatientSex | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                sex_type_0 = PatientSex(data)
-
-                return sex_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientSex | Unset, data)
-
-        sex = _parse_sex(d.pop("sex", UNSET))
-
-        def _parse_nhs_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        nhs_number = _parse_nhs_number(d.pop("nhs_number", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_last_sync_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_sync_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_sync_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_sync_at = _parse_last_sync_at(d.pop("last_sync_at", UNSET))
-
-        def _parse_data_source(data: object) -> None | PatientDataSource | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                data_source_type_0 = PatientDataSource(data)
-
-                return data_source_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientDataSource | Unset, data)
-
-        data_source = _parse_data_source(d.pop("data_source", UNSET))
-
-        restricted = d.pop("restricted", UNSET)
-
-        def _parse_line_1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        line_1 = _parse_line_1(d.pop("line_1", UNSET))
-
-        def _parse_line_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        line_2 = _parse_line_2(d.pop("line_2", UNSET))
-
-        def _parse_line_3(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        line_3 = _parse_line_3(d.pop("line_3", UNSET))
-
-        def _parse_town(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        town = _parse_town(d.pop("town", UNSET))
-
-        def _parse_county(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        county = _parse_county(d.pop("county", UNSET))
-
-        def _parse_postcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postcode = _parse_postcode(d.pop("postcode", UNSET))
-
-        def _parse_hero_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hero_id = _parse_hero_id(d.pop("hero_id", UNSET))
-
-        def _parse_hero_uid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hero_uid = _parse_hero_uid(d.pop("hero_uid", UNSET))
-
-        patient_ehr_candidate = cls(
-            dob=dob,
-            identifiers=identifiers,
-            ehr_partner_id=ehr_partner_id,
-            emis_id=emis_id,
-            deceased_at=deceased_at,
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
-            sex=sex,
-            nhs_number=nhs_number,
-            email=email,
-            mobile=mobile,
-            last_sync_at=last_sync_at,
-            data_source=data_source,
-            restricted=restricted,
-            line_1=line_1,
-            line_2=line_2,
-            line_3=line_3,
-            town=town,
-            county=county,
-            postcode=postcode,
-            hero_id=hero_id,
-            hero_uid=hero_uid,
+        obj = _new(cls)
+        _set(obj, "dob", dob)
+        _set(obj, "identifiers", identifiers)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "emis_id", emis_id)
+        _set(obj, "deceased_at", deceased_at)
+        _set(obj, "title", title)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "sex", sex)
+        _set(obj, "nhs_number", nhs_number)
+        _set(obj, "email", email)
+        _set(obj, "mobile", mobile)
+        _set(obj, "last_sync_at", last_sync_at)
+        _set(obj, "data_source", data_source)
+        _set(obj, "restricted", restricted)
+        _set(obj, "line_1", line_1)
+        _set(obj, "line_2", line_2)
+        _set(obj, "line_3", line_3)
+        _set(obj, "town", town)
+        _set(obj, "county", county)
+        _set(obj, "postcode", postcode)
+        _set(obj, "hero_id", hero_id)
+        _set(obj, "hero_uid", hero_uid)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        patient_ehr_candidate.additional_properties = d
-        return patient_ehr_candidate
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -567,3 +829,32 @@ class PatientEhrCandidate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dob",
+        "identifiers",
+        "ehr_partner_id",
+        "emis_id",
+        "deceased_at",
+        "title",
+        "first_name",
+        "last_name",
+        "sex",
+        "nhs_number",
+        "email",
+        "mobile",
+        "last_sync_at",
+        "data_source",
+        "restricted",
+        "line_1",
+        "line_2",
+        "line_3",
+        "town",
+        "county",
+        "postcode",
+        "hero_id",
+        "hero_uid",
+    }
+)

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_identifier_source import PatientIdentifierSource
 
 T = TypeVar("T", bound="PatientEhrCandidateIdentifier")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_source(
+    value: PatientIdentifierSource | Literal["nhs", "gha", "ehr_partner", "hero"],
+) -> PatientIdentifierSource:
+    """The PatientIdentifierSource member for a member or its plain value (``PatientEhrCandidateIdentifier.source``)."""
+    return (
+        _c.enum_member(PatientIdentifierSource, value, "PatientEhrCandidateIdentifier.source")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class PatientEhrCandidateIdentifier:
     """Identifier of an EHR candidate; only the source field was documented.
@@ -21,33 +36,45 @@ class PatientEhrCandidateIdentifier:
         source (PatientIdentifierSource):
     """
 
-    source: PatientIdentifierSource
+    source: PatientIdentifierSource = _attrs_field(
+        converter=_to_source,
+        validator=_c.validator(
+            _c.instance(
+                PatientIdentifierSource,
+                "one of 'nhs', 'gha', 'ehr_partner', 'hero' (or a PatientIdentifierSource member)",
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         source = self.source.value
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "source": source,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["source"] = source
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        source = PatientIdentifierSource(d.pop("source"))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PatientEhrCandidateIdentifier")
+        try:
+            _source = src["source"]
+        except KeyError:
+            raise _c.missing("PatientEhrCandidateIdentifier", "source") from None
+        source: PatientIdentifierSource
+        source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientEhrCandidateIdentifier", "source")
 
-        patient_ehr_candidate_identifier = cls(
-            source=source,
+        obj = _new(cls)
+        _set(obj, "source", source)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        patient_ehr_candidate_identifier.additional_properties = d
-        return patient_ehr_candidate_identifier
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -64,3 +91,10 @@ class PatientEhrCandidateIdentifier:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "source",
+    }
+)

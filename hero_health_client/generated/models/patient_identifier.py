@@ -3,19 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_identifier_label import PatientIdentifierLabel
 from ..models.patient_identifier_name import PatientIdentifierName
 from ..models.patient_identifier_role import PatientIdentifierRole
 from ..models.patient_identifier_source import PatientIdentifierSource
 
 T = TypeVar("T", bound="PatientIdentifier")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_source(
+    value: PatientIdentifierSource | Literal["nhs", "gha", "ehr_partner", "hero"],
+) -> PatientIdentifierSource:
+    """The PatientIdentifierSource member for a member or its plain value (``PatientIdentifier.source``)."""
+    return (
+        _c.enum_member(PatientIdentifierSource, value, "PatientIdentifier.source") if isinstance(value, str) else value
+    )
+
+
+def _to_name(
+    value: PatientIdentifierName | Literal["nhs_number", "gha_number", "ehr_partner_id", "hero_id", "hero_uid"],
+) -> PatientIdentifierName:
+    """The PatientIdentifierName member for a member or its plain value (``PatientIdentifier.name``)."""
+    return _c.enum_member(PatientIdentifierName, value, "PatientIdentifier.name") if isinstance(value, str) else value
+
+
+def _to_role(value: PatientIdentifierRole | Literal["main", "secondary"]) -> PatientIdentifierRole:
+    """The PatientIdentifierRole member for a member or its plain value (``PatientIdentifier.role``)."""
+    return _c.enum_member(PatientIdentifierRole, value, "PatientIdentifier.role") if isinstance(value, str) else value
+
+
+def _to_label(
+    value: PatientIdentifierLabel | Literal["NHS", "GHA", "EMIS", "Hero", "Systm One"],
+) -> PatientIdentifierLabel:
+    """The PatientIdentifierLabel member for a member or its plain value (``PatientIdentifier.label``)."""
+    return _c.enum_member(PatientIdentifierLabel, value, "PatientIdentifier.label") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class PatientIdentifier:
     """One identifier of a patient in some system.
@@ -28,14 +60,49 @@ class PatientIdentifier:
         value (str):
     """
 
-    source: PatientIdentifierSource
-    name: PatientIdentifierName
-    role: PatientIdentifierRole
-    label: PatientIdentifierLabel
-    value: str
+    source: PatientIdentifierSource = _attrs_field(
+        converter=_to_source,
+        validator=_c.validator(
+            _c.instance(
+                PatientIdentifierSource,
+                "one of 'nhs', 'gha', 'ehr_partner', 'hero' (or a PatientIdentifierSource member)",
+            )
+        ),
+    )
+
+    name: PatientIdentifierName = _attrs_field(
+        converter=_to_name,
+        validator=_c.validator(
+            _c.instance(
+                PatientIdentifierName,
+                "one of 'nhs_number', 'gha_number', 'ehr_partner_id', 'hero_id', 'hero_uid' (or a PatientIdentifierName member)",
+            )
+        ),
+    )
+
+    role: PatientIdentifierRole = _attrs_field(
+        converter=_to_role,
+        validator=_c.validator(
+            _c.instance(PatientIdentifierRole, "one of 'main', 'secondary' (or a PatientIdentifierRole member)")
+        ),
+    )
+
+    label: PatientIdentifierLabel = _attrs_field(
+        converter=_to_label,
+        validator=_c.validator(
+            _c.instance(
+                PatientIdentifierLabel,
+                "one of 'NHS', 'GHA', 'EMIS', 'Hero', 'Systm One' (or a PatientIdentifierLabel member)",
+            )
+        ),
+    )
+
+    value: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         source = self.source.value
 
         name = self.name.value
@@ -46,43 +113,63 @@ class PatientIdentifier:
 
         value = self.value
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "source": source,
-                "name": name,
-                "role": role,
-                "label": label,
-                "value": value,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["source"] = source
+        field_dict["name"] = name
+        field_dict["role"] = role
+        field_dict["label"] = label
+        field_dict["value"] = value
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        source = PatientIdentifierSource(d.pop("source"))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PatientIdentifier")
+        try:
+            _source = src["source"]
+        except KeyError:
+            raise _c.missing("PatientIdentifier", "source") from None
+        source: PatientIdentifierSource
+        source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientIdentifier", "source")
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("PatientIdentifier", "name") from None
+        name: PatientIdentifierName
+        name = _c.enum_from_wire(PatientIdentifierName, _name, "PatientIdentifier", "name")
+        try:
+            _role = src["role"]
+        except KeyError:
+            raise _c.missing("PatientIdentifier", "role") from None
+        role: PatientIdentifierRole
+        role = _c.enum_from_wire(PatientIdentifierRole, _role, "PatientIdentifier", "role")
+        try:
+            _label = src["label"]
+        except KeyError:
+            raise _c.missing("PatientIdentifier", "label") from None
+        label: PatientIdentifierLabel
+        label = _c.enum_from_wire(PatientIdentifierLabel, _label, "PatientIdentifier", "label")
+        try:
+            _value = src["value"]
+        except KeyError:
+            raise _c.missing("PatientIdentifier", "value") from None
+        value: str
+        if not (isinstance(_value, str)):
+            raise _c.wrong("PatientIdentifier", "value", "a string", _value)
+        value = _value
 
-        name = PatientIdentifierName(d.pop("name"))
-
-        role = PatientIdentifierRole(d.pop("role"))
-
-        label = PatientIdentifierLabel(d.pop("label"))
-
-        value = d.pop("value")
-
-        patient_identifier = cls(
-            source=source,
-            name=name,
-            role=role,
-            label=label,
-            value=value,
+        obj = _new(cls)
+        _set(obj, "source", source)
+        _set(obj, "name", name)
+        _set(obj, "role", role)
+        _set(obj, "label", label)
+        _set(obj, "value", value)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        patient_identifier.additional_properties = d
-        return patient_identifier
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -99,3 +186,14 @@ class PatientIdentifier:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "source",
+        "name",
+        "role",
+        "label",
+        "value",
+    }
+)

@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_medical_record_updated_event_event import PatientMedicalRecordUpdatedEventEvent
 from ..models.patient_medical_record_updated_event_object import PatientMedicalRecordUpdatedEventObject
 
 T = TypeVar("T", bound="PatientMedicalRecordUpdatedEvent")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_object_(
+    value: PatientMedicalRecordUpdatedEventObject | Literal["Patient"],
+) -> PatientMedicalRecordUpdatedEventObject:
+    """The PatientMedicalRecordUpdatedEventObject member for a member or its plain value (``PatientMedicalRecordUpdatedEvent.object_``)."""
+    return (
+        _c.enum_member(PatientMedicalRecordUpdatedEventObject, value, "PatientMedicalRecordUpdatedEvent.object_")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_event(
+    value: PatientMedicalRecordUpdatedEventEvent | Literal["patient.medical-record-updated"],
+) -> PatientMedicalRecordUpdatedEventEvent:
+    """The PatientMedicalRecordUpdatedEventEvent member for a member or its plain value (``PatientMedicalRecordUpdatedEvent.event``)."""
+    return (
+        _c.enum_member(PatientMedicalRecordUpdatedEventEvent, value, "PatientMedicalRecordUpdatedEvent.event")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class PatientMedicalRecordUpdatedEvent:
     """Payload delivered when a patient's medical record changes. Only partly documented; the event value is inferred from
@@ -26,13 +52,34 @@ class PatientMedicalRecordUpdatedEvent:
             event (PatientMedicalRecordUpdatedEventEvent):
     """
 
-    object_: PatientMedicalRecordUpdatedEventObject
-    id: str
-    practice_group_id: str
-    event: PatientMedicalRecordUpdatedEventEvent
+    object_: PatientMedicalRecordUpdatedEventObject = _attrs_field(
+        converter=_to_object_,
+        validator=_c.validator(
+            _c.instance(
+                PatientMedicalRecordUpdatedEventObject,
+                "one of 'Patient' (or a PatientMedicalRecordUpdatedEventObject member)",
+            )
+        ),
+    )
+
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    practice_group_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    event: PatientMedicalRecordUpdatedEventEvent = _attrs_field(
+        converter=_to_event,
+        validator=_c.validator(
+            _c.instance(
+                PatientMedicalRecordUpdatedEventEvent,
+                "one of 'patient.medical-record-updated' (or a PatientMedicalRecordUpdatedEventEvent member)",
+            )
+        ),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         object_ = self.object_.value
 
         id = self.id
@@ -41,39 +88,61 @@ class PatientMedicalRecordUpdatedEvent:
 
         event = self.event.value
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "object": object_,
-                "id": id,
-                "practice_group_id": practice_group_id,
-                "event": event,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["object"] = object_
+        field_dict["id"] = id
+        field_dict["practice_group_id"] = practice_group_id
+        field_dict["event"] = event
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        object_ = PatientMedicalRecordUpdatedEventObject(d.pop("object"))
-
-        id = d.pop("id")
-
-        practice_group_id = d.pop("practice_group_id")
-
-        event = PatientMedicalRecordUpdatedEventEvent(d.pop("event"))
-
-        patient_medical_record_updated_event = cls(
-            object_=object_,
-            id=id,
-            practice_group_id=practice_group_id,
-            event=event,
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PatientMedicalRecordUpdatedEvent")
+        try:
+            _object_ = src["object"]
+        except KeyError:
+            raise _c.missing("PatientMedicalRecordUpdatedEvent", "object") from None
+        object_: PatientMedicalRecordUpdatedEventObject
+        object_ = _c.enum_from_wire(
+            PatientMedicalRecordUpdatedEventObject, _object_, "PatientMedicalRecordUpdatedEvent", "object"
+        )
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("PatientMedicalRecordUpdatedEvent", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("PatientMedicalRecordUpdatedEvent", "id", "a string", _id)
+        id = _id
+        try:
+            _practice_group_id = src["practice_group_id"]
+        except KeyError:
+            raise _c.missing("PatientMedicalRecordUpdatedEvent", "practice_group_id") from None
+        practice_group_id: str
+        if not (isinstance(_practice_group_id, str)):
+            raise _c.wrong("PatientMedicalRecordUpdatedEvent", "practice_group_id", "a string", _practice_group_id)
+        practice_group_id = _practice_group_id
+        try:
+            _event = src["event"]
+        except KeyError:
+            raise _c.missing("PatientMedicalRecordUpdatedEvent", "event") from None
+        event: PatientMedicalRecordUpdatedEventEvent
+        event = _c.enum_from_wire(
+            PatientMedicalRecordUpdatedEventEvent, _event, "PatientMedicalRecordUpdatedEvent", "event"
         )
 
-        patient_medical_record_updated_event.additional_properties = d
-        return patient_medical_record_updated_event
+        obj = _new(cls)
+        _set(obj, "object_", object_)
+        _set(obj, "id", id)
+        _set(obj, "practice_group_id", practice_group_id)
+        _set(obj, "event", event)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        )
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -90,3 +159,13 @@ class PatientMedicalRecordUpdatedEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "object",
+        "id",
+        "practice_group_id",
+        "event",
+    }
+)

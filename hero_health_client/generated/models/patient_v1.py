@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_data_source import PatientDataSource
 from ..models.patient_sex import PatientSex
 from ..models.patient_title import PatientTitle
@@ -16,8 +17,89 @@ from ..models.patient_v1_status import PatientV1Status
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PatientV1")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_data_source(value: PatientDataSource | Literal["hero", "emis", "pds", "gha", "systm_one"]) -> PatientDataSource:
+    """The PatientDataSource member for a member or its plain value (``PatientV1.data_source``)."""
+    return _c.enum_member(PatientDataSource, value, "PatientV1.data_source") if isinstance(value, str) else value
+
+
+def _to_status(value: PatientV1Status | Literal["archived", "unarchived"]) -> PatientV1Status:
+    """The PatientV1Status member for a member or its plain value (``PatientV1.status``)."""
+    return _c.enum_member(PatientV1Status, value, "PatientV1.status") if isinstance(value, str) else value
+
+
+def _to_title(
+    value: None
+    | PatientTitle
+    | Unset
+    | Literal[
+        "Baron",
+        "Baroness",
+        "Brigadier",
+        "Count",
+        "Colonel",
+        "Countess",
+        "Captain",
+        "Dame",
+        "The Dowager Viscountess",
+        "Dr",
+        "Duchess",
+        "Duke",
+        "Earl",
+        "His Excellency",
+        "Father",
+        "H.E. Ambassador Mr",
+        "H.E. Mr",
+        "H.E. Mrs",
+        "Her Grace",
+        "His Grace",
+        "The Hon",
+        "The Hon Mr",
+        "The Hon Mrs",
+        "HRH",
+        "HRH Prince",
+        "HRH Princess",
+        "Insurance",
+        "HM King",
+        "Lady",
+        "Lord",
+        "Major",
+        "Master",
+        "Miss",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mss",
+        "Mx",
+        "Pr",
+        "Professor",
+        "HM Queen",
+        "Rabbi",
+        "Reverend",
+        "Sheikh",
+        "Sheikha",
+        "Sir",
+        "The",
+        "",
+        "Viscount",
+        "Viscountess",
+    ],
+) -> None | PatientTitle | Unset:
+    """The PatientTitle member for a member or its plain value (``PatientV1.title``)."""
+    return _c.enum_member(PatientTitle, value, "PatientV1.title") if isinstance(value, str) else value
+
+
+def _to_sex(
+    value: None | PatientSex | Unset | Literal["Not known", "Not specified", "Male", "Female", "Other"],
+) -> None | PatientSex | Unset:
+    """The PatientSex member for a member or its plain value (``PatientV1.sex``)."""
+    return _c.enum_member(PatientSex, value, "PatientV1.sex") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class PatientV1:
     """A Hero patient as returned by the v1 endpoint.
@@ -53,42 +135,155 @@ class PatientV1:
         sex_changed_at (datetime.datetime | None | Unset):
     """
 
-    id: str
-    dob: datetime.datetime | None
-    data_source: PatientDataSource
-    status: PatientV1Status
-    uid: None | str | Unset = UNSET
-    emis_id: None | str | Unset = UNSET
-    ehr_partner_id: None | str | Unset = UNSET
-    deceased_at: datetime.datetime | None | Unset = UNSET
-    title: None | PatientTitle | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    sex: None | PatientSex | Unset = UNSET
-    nhs_number: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    emails: list[str] | None | Unset = UNSET
-    mobile: None | str | Unset = UNSET
-    last_sync_at: datetime.datetime | None | Unset = UNSET
-    address_line_1: None | str | Unset = UNSET
-    address_line_2: None | str | Unset = UNSET
-    address_line_3: None | str | Unset = UNSET
-    country: None | str | Unset = UNSET
-    postcode: None | str | Unset = UNSET
-    town: None | str | Unset = UNSET
-    county: None | str | Unset = UNSET
-    notes: None | str | Unset = UNSET
-    verification_credentials: list[str] | None | Unset = UNSET
-    restricted: bool | Unset = False
-    sex_changed_at: datetime.datetime | None | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    dob: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
+    data_source: PatientDataSource = _attrs_field(
+        converter=_to_data_source,
+        validator=_c.validator(
+            _c.instance(
+                PatientDataSource, "one of 'hero', 'emis', 'pds', 'gha', 'systm_one' (or a PatientDataSource member)"
+            )
+        ),
+    )
+
+    status: PatientV1Status = _attrs_field(
+        converter=_to_status,
+        validator=_c.validator(
+            _c.instance(PatientV1Status, "one of 'archived', 'unarchived' (or a PatientV1Status member)")
+        ),
+    )
+
+    uid: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emis_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    ehr_partner_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    deceased_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    title: None | PatientTitle | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_title,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientTitle,
+                        "one of 'Baron', 'Baroness', 'Brigadier', 'Count', 'Colonel', 'Countess', 'Captain', 'Dame', 'The Dowager Viscountess', 'Dr', 'Duchess', 'Duke', 'Earl', 'His Excellency', 'Father', 'H.E. Ambassador Mr', 'H.E. Mr', 'H.E. Mrs', 'Her Grace', 'His Grace', 'The Hon', 'The Hon Mr', 'The Hon Mrs', 'HRH', 'HRH Prince', 'HRH Princess', 'Insurance', 'HM King', 'Lady', 'Lord', 'Major', 'Master', 'Miss', 'Mr', 'Mrs', 'Ms', 'Mss', 'Mx', 'Pr', 'Professor', 'HM Queen', 'Rabbi', 'Reverend', 'Sheikh', 'Sheikha', 'Sir', 'The', '', 'Viscount', 'Viscountess' (or a PatientTitle member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    first_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_name: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    sex: None | PatientSex | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_sex,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.one_of(
+                    _c.instance(
+                        PatientSex,
+                        "one of 'Not known', 'Not specified', 'Male', 'Female', 'Other' (or a PatientSex member)",
+                    ),
+                    _c.null,
+                ),
+            )
+        ),
+    )
+
+    nhs_number: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    email: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emails: list[str] | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.list_of(_c.string()), _c.null)))
+    )
+
+    mobile: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    last_sync_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
+    address_line_1: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    address_line_2: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    address_line_3: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    country: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    postcode: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    town: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    county: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    notes: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    verification_credentials: list[str] | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.list_of(_c.string()), _c.null)))
+    )
+
+    restricted: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    sex_changed_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         dob: None | str
         if isinstance(self.dob, datetime.datetime):
-            dob = self.dob.isoformat()
+            dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
 
@@ -118,7 +313,7 @@ class PatientV1:
         if isinstance(self.deceased_at, Unset):
             deceased_at = UNSET
         elif isinstance(self.deceased_at, datetime.datetime):
-            deceased_at = self.deceased_at.isoformat()
+            deceased_at = _c.datetime_to_wire(self.deceased_at)
         else:
             deceased_at = self.deceased_at
 
@@ -181,7 +376,7 @@ class PatientV1:
         if isinstance(self.last_sync_at, Unset):
             last_sync_at = UNSET
         elif isinstance(self.last_sync_at, datetime.datetime):
-            last_sync_at = self.last_sync_at.isoformat()
+            last_sync_at = _c.datetime_to_wire(self.last_sync_at)
         else:
             last_sync_at = self.last_sync_at
 
@@ -248,20 +443,15 @@ class PatientV1:
         if isinstance(self.sex_changed_at, Unset):
             sex_changed_at = UNSET
         elif isinstance(self.sex_changed_at, datetime.datetime):
-            sex_changed_at = self.sex_changed_at.isoformat()
+            sex_changed_at = _c.datetime_to_wire(self.sex_changed_at)
         else:
             sex_changed_at = self.sex_changed_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "dob": dob,
-                "data_source": data_source,
-                "status": status,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["dob"] = dob
+        field_dict["data_source"] = data_source
+        field_dict["status"] = status
         if uid is not UNSET:
             field_dict["uid"] = uid
         if emis_id is not UNSET:
@@ -310,331 +500,443 @@ class PatientV1:
             field_dict["restricted"] = restricted
         if sex_changed_at is not UNSET:
             field_dict["sex_changed_at"] = sex_changed_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PatientV1")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("PatientV1", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("PatientV1", "id", "a string", _id)
+        id = _id
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("PatientV1", "dob") from None
+        dob: datetime.datetime | None
+        if isinstance(_dob, str):
+            dob = _c.parse_datetime(_dob, "PatientV1", "dob")
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("PatientV1", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("PatientV1", "dob", "a string or null", _dob)
+        try:
+            _data_source = src["data_source"]
+        except KeyError:
+            raise _c.missing("PatientV1", "data_source") from None
+        data_source: PatientDataSource
+        data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientV1", "data_source")
+        try:
+            _status = src["status"]
+        except KeyError:
+            raise _c.missing("PatientV1", "status") from None
+        status: PatientV1Status
+        status = _c.enum_from_wire(PatientV1Status, _status, "PatientV1", "status")
+        _uid = src.get("uid", UNSET)
+        uid: None | str | Unset
+        if _uid is UNSET:
+            uid = UNSET
+        else:
+            if isinstance(_uid, str):
+                if not (isinstance(_uid, str)):
+                    raise _c.wrong("PatientV1", "uid", "a string", _uid)
+                uid = _uid
+            elif _uid is None:
+                if not (_uid is None):
+                    raise _c.wrong("PatientV1", "uid", "null", _uid)
+                uid = _uid
+            else:
+                raise _c.wrong("PatientV1", "uid", "a string or null", _uid)
+        _emis_id = src.get("emis_id", UNSET)
+        emis_id: None | str | Unset
+        if _emis_id is UNSET:
+            emis_id = UNSET
+        else:
+            if isinstance(_emis_id, str):
+                if not (isinstance(_emis_id, str)):
+                    raise _c.wrong("PatientV1", "emis_id", "a string", _emis_id)
+                emis_id = _emis_id
+            elif _emis_id is None:
+                if not (_emis_id is None):
+                    raise _c.wrong("PatientV1", "emis_id", "null", _emis_id)
+                emis_id = _emis_id
+            else:
+                raise _c.wrong("PatientV1", "emis_id", "a string or null", _emis_id)
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: None | str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if isinstance(_ehr_partner_id, str):
+                if not (isinstance(_ehr_partner_id, str)):
+                    raise _c.wrong("PatientV1", "ehr_partner_id", "a string", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            elif _ehr_partner_id is None:
+                if not (_ehr_partner_id is None):
+                    raise _c.wrong("PatientV1", "ehr_partner_id", "null", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            else:
+                raise _c.wrong("PatientV1", "ehr_partner_id", "a string or null", _ehr_partner_id)
+        _deceased_at = src.get("deceased_at", UNSET)
+        deceased_at: datetime.datetime | None | Unset
+        if _deceased_at is UNSET:
+            deceased_at = UNSET
+        else:
+            if isinstance(_deceased_at, str):
+                deceased_at = _c.parse_datetime(_deceased_at, "PatientV1", "deceased_at")
+            elif _deceased_at is None:
+                if not (_deceased_at is None):
+                    raise _c.wrong("PatientV1", "deceased_at", "null", _deceased_at)
+                deceased_at = _deceased_at
+            else:
+                raise _c.wrong("PatientV1", "deceased_at", "a string or null", _deceased_at)
+        _title = src.get("title", UNSET)
+        title: None | PatientTitle | Unset
+        if _title is UNSET:
+            title = UNSET
+        else:
+            if isinstance(_title, str):
+                title = _c.enum_from_wire(PatientTitle, _title, "PatientV1", "title")
+            elif _title is None:
+                if not (_title is None):
+                    raise _c.wrong("PatientV1", "title", "null", _title)
+                title = _title
+            else:
+                raise _c.wrong("PatientV1", "title", "a string or null", _title)
+        _first_name = src.get("first_name", UNSET)
+        first_name: None | str | Unset
+        if _first_name is UNSET:
+            first_name = UNSET
+        else:
+            if isinstance(_first_name, str):
+                if not (isinstance(_first_name, str)):
+                    raise _c.wrong("PatientV1", "first_name", "a string", _first_name)
+                first_name = _first_name
+            elif _first_name is None:
+                if not (_first_name is None):
+                    raise _c.wrong("PatientV1", "first_name", "null", _first_name)
+                first_name = _first_name
+            else:
+                raise _c.wrong("PatientV1", "first_name", "a string or null", _first_name)
+        _last_name = src.get("last_name", UNSET)
+        last_name: None | str | Unset
+        if _last_name is UNSET:
+            last_name = UNSET
+        else:
+            if isinstance(_last_name, str):
+                if not (isinstance(_last_name, str)):
+                    raise _c.wrong("PatientV1", "last_name", "a string", _last_name)
+                last_name = _last_name
+            elif _last_name is None:
+                if not (_last_name is None):
+                    raise _c.wrong("PatientV1", "last_name", "null", _last_name)
+                last_name = _last_name
+            else:
+                raise _c.wrong("PatientV1", "last_name", "a string or null", _last_name)
+        _sex = src.get("sex", UNSET)
+        sex: None | PatientSex | Unset
+        if _sex is UNSET:
+            sex = UNSET
+        else:
+            if isinstance(_sex, str):
+                sex = _c.enum_from_wire(PatientSex, _sex, "PatientV1", "sex")
+            elif _sex is None:
+                if not (_sex is None):
+                    raise _c.wrong("PatientV1", "sex", "null", _sex)
+                sex = _sex
+            else:
+                raise _c.wrong("PatientV1", "sex", "a string or null", _sex)
+        _nhs_number = src.get("nhs_number", UNSET)
+        nhs_number: None | str | Unset
+        if _nhs_number is UNSET:
+            nhs_number = UNSET
+        else:
+            if isinstance(_nhs_number, str):
+                if not (isinstance(_nhs_number, str)):
+                    raise _c.wrong("PatientV1", "nhs_number", "a string", _nhs_number)
+                nhs_number = _nhs_number
+            elif _nhs_number is None:
+                if not (_nhs_number is None):
+                    raise _c.wrong("PatientV1", "nhs_number", "null", _nhs_number)
+                nhs_number = _nhs_number
+            else:
+                raise _c.wrong("PatientV1", "nhs_number", "a string or null", _nhs_number)
+        _email = src.get("email", UNSET)
+        email: None | str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if isinstance(_email, str):
+                if not (isinstance(_email, str)):
+                    raise _c.wrong("PatientV1", "email", "a string", _email)
+                email = _email
+            elif _email is None:
+                if not (_email is None):
+                    raise _c.wrong("PatientV1", "email", "null", _email)
+                email = _email
+            else:
+                raise _c.wrong("PatientV1", "email", "a string or null", _email)
+        _emails = src.get("emails", UNSET)
+        emails: list[str] | None | Unset
+        if _emails is UNSET:
+            emails = UNSET
+        else:
+            if isinstance(_emails, list):
+                if not isinstance(_emails, list):
+                    raise _c.wrong("PatientV1", "emails", "an array", _emails)
+                _emails_1_items: list[Any] = []
+                _emails_1_value: Any
+                for _emails_1_item in _emails:
+                    if not (isinstance(_emails_1_item, str)):
+                        raise _c.wrong("PatientV1", "emails" + f"[{len(_emails_1_items)}]", "a string", _emails_1_item)
+                    _emails_1_value = _emails_1_item
+                    _emails_1_items.append(_emails_1_value)
+                emails = _emails_1_items
+            elif _emails is None:
+                if not (_emails is None):
+                    raise _c.wrong("PatientV1", "emails", "null", _emails)
+                emails = _emails
+            else:
+                raise _c.wrong("PatientV1", "emails", "an array or null", _emails)
+        _mobile = src.get("mobile", UNSET)
+        mobile: None | str | Unset
+        if _mobile is UNSET:
+            mobile = UNSET
+        else:
+            if isinstance(_mobile, str):
+                if not (isinstance(_mobile, str)):
+                    raise _c.wrong("PatientV1", "mobile", "a string", _mobile)
+                mobile = _mobile
+            elif _mobile is None:
+                if not (_mobile is None):
+                    raise _c.wrong("PatientV1", "mobile", "null", _mobile)
+                mobile = _mobile
+            else:
+                raise _c.wrong("PatientV1", "mobile", "a string or null", _mobile)
+        _last_sync_at = src.get("last_sync_at", UNSET)
+        last_sync_at: datetime.datetime | None | Unset
+        if _last_sync_at is UNSET:
+            last_sync_at = UNSET
+        else:
+            if isinstance(_last_sync_at, str):
+                last_sync_at = _c.parse_datetime(_last_sync_at, "PatientV1", "last_sync_at")
+            elif _last_sync_at is None:
+                if not (_last_sync_at is None):
+                    raise _c.wrong("PatientV1", "last_sync_at", "null", _last_sync_at)
+                last_sync_at = _last_sync_at
+            else:
+                raise _c.wrong("PatientV1", "last_sync_at", "a string or null", _last_sync_at)
+        _address_line_1 = src.get("address_line_1", UNSET)
+        address_line_1: None | str | Unset
+        if _address_line_1 is UNSET:
+            address_line_1 = UNSET
+        else:
+            if isinstance(_address_line_1, str):
+                if not (isinstance(_address_line_1, str)):
+                    raise _c.wrong("PatientV1", "address_line_1", "a string", _address_line_1)
+                address_line_1 = _address_line_1
+            elif _address_line_1 is None:
+                if not (_address_line_1 is None):
+                    raise _c.wrong("PatientV1", "address_line_1", "null", _address_line_1)
+                address_line_1 = _address_line_1
+            else:
+                raise _c.wrong("PatientV1", "address_line_1", "a string or null", _address_line_1)
+        _address_line_2 = src.get("address_line_2", UNSET)
+        address_line_2: None | str | Unset
+        if _address_line_2 is UNSET:
+            address_line_2 = UNSET
+        else:
+            if isinstance(_address_line_2, str):
+                if not (isinstance(_address_line_2, str)):
+                    raise _c.wrong("PatientV1", "address_line_2", "a string", _address_line_2)
+                address_line_2 = _address_line_2
+            elif _address_line_2 is None:
+                if not (_address_line_2 is None):
+                    raise _c.wrong("PatientV1", "address_line_2", "null", _address_line_2)
+                address_line_2 = _address_line_2
+            else:
+                raise _c.wrong("PatientV1", "address_line_2", "a string or null", _address_line_2)
+        _address_line_3 = src.get("address_line_3", UNSET)
+        address_line_3: None | str | Unset
+        if _address_line_3 is UNSET:
+            address_line_3 = UNSET
+        else:
+            if isinstance(_address_line_3, str):
+                if not (isinstance(_address_line_3, str)):
+                    raise _c.wrong("PatientV1", "address_line_3", "a string", _address_line_3)
+                address_line_3 = _address_line_3
+            elif _address_line_3 is None:
+                if not (_address_line_3 is None):
+                    raise _c.wrong("PatientV1", "address_line_3", "null", _address_line_3)
+                address_line_3 = _address_line_3
+            else:
+                raise _c.wrong("PatientV1", "address_line_3", "a string or null", _address_line_3)
+        _country = src.get("country", UNSET)
+        country: None | str | Unset
+        if _country is UNSET:
+            country = UNSET
+        else:
+            if isinstance(_country, str):
+                if not (isinstance(_country, str)):
+                    raise _c.wrong("PatientV1", "country", "a string", _country)
+                country = _country
+            elif _country is None:
+                if not (_country is None):
+                    raise _c.wrong("PatientV1", "country", "null", _country)
+                country = _country
+            else:
+                raise _c.wrong("PatientV1", "country", "a string or null", _country)
+        _postcode = src.get("postcode", UNSET)
+        postcode: None | str | Unset
+        if _postcode is UNSET:
+            postcode = UNSET
+        else:
+            if isinstance(_postcode, str):
+                if not (isinstance(_postcode, str)):
+                    raise _c.wrong("PatientV1", "postcode", "a string", _postcode)
+                postcode = _postcode
+            elif _postcode is None:
+                if not (_postcode is None):
+                    raise _c.wrong("PatientV1", "postcode", "null", _postcode)
+                postcode = _postcode
+            else:
+                raise _c.wrong("PatientV1", "postcode", "a string or null", _postcode)
+        _town = src.get("town", UNSET)
+        town: None | str | Unset
+        if _town is UNSET:
+            town = UNSET
+        else:
+            if isinstance(_town, str):
+                if not (isinstance(_town, str)):
+                    raise _c.wrong("PatientV1", "town", "a string", _town)
+                town = _town
+            elif _town is None:
+                if not (_town is None):
+                    raise _c.wrong("PatientV1", "town", "null", _town)
+                town = _town
+            else:
+                raise _c.wrong("PatientV1", "town", "a string or null", _town)
+        _county = src.get("county", UNSET)
+        county: None | str | Unset
+        if _county is UNSET:
+            county = UNSET
+        else:
+            if isinstance(_county, str):
+                if not (isinstance(_county, str)):
+                    raise _c.wrong("PatientV1", "county", "a string", _county)
+                county = _county
+            elif _county is None:
+                if not (_county is None):
+                    raise _c.wrong("PatientV1", "county", "null", _county)
+                county = _county
+            else:
+                raise _c.wrong("PatientV1", "county", "a string or null", _county)
+        _notes = src.get("notes", UNSET)
+        notes: None | str | Unset
+        if _notes is UNSET:
+            notes = UNSET
+        else:
+            if isinstance(_notes, str):
+                if not (isinstance(_notes, str)):
+                    raise _c.wrong("PatientV1", "notes", "a string", _notes)
+                notes = _notes
+            elif _notes is None:
+                if not (_notes is None):
+                    raise _c.wrong("PatientV1", "notes", "null", _notes)
+                notes = _notes
+            else:
+                raise _c.wrong("PatientV1", "notes", "a string or null", _notes)
+        _verification_credentials = src.get("verification_credentials", UNSET)
+        verification_credentials: list[str] | None | Unset
+        if _verification_credentials is UNSET:
+            verification_credentials = UNSET
+        else:
+            if isinstance(_verification_credentials, list):
+                if not isinstance(_verification_credentials, list):
+                    raise _c.wrong("PatientV1", "verification_credentials", "an array", _verification_credentials)
+                _verification_credentials_1_items: list[Any] = []
+                _verification_credentials_1_value: Any
+                for _verification_credentials_1_item in _verification_credentials:
+                    if not (isinstance(_verification_credentials_1_item, str)):
+                        raise _c.wrong(
+                            "PatientV1",
+                            "verification_credentials" + f"[{len(_verification_credentials_1_items)}]",
+                            "a string",
+                            _verification_credentials_1_item,
+                        )
+                    _verification_credentials_1_value = _verification_credentials_1_item
+                    _verification_credentials_1_items.append(_verification_credentials_1_value)
+                verification_credentials = _verification_credentials_1_items
+            elif _verification_credentials is None:
+                if not (_verification_credentials is None):
+                    raise _c.wrong("PatientV1", "verification_credentials", "null", _verification_credentials)
+                verification_credentials = _verification_credentials
+            else:
+                raise _c.wrong("PatientV1", "verification_credentials", "an array or null", _verification_credentials)
+        _restricted = src.get("restricted", UNSET)
+        restricted: bool | Unset
+        if _restricted is UNSET:
+            restricted = UNSET
+        else:
+            if not (isinstance(_restricted, bool)):
+                raise _c.wrong("PatientV1", "restricted", "a boolean", _restricted)
+            restricted = _restricted
+        _sex_changed_at = src.get("sex_changed_at", UNSET)
+        sex_changed_at: datetime.datetime | None | Unset
+        if _sex_changed_at is UNSET:
+            sex_changed_at = UNSET
+        else:
+            if isinstance(_sex_changed_at, str):
+                sex_changed_at = _c.parse_datetime(_sex_changed_at, "PatientV1", "sex_changed_at")
+            elif _sex_changed_at is None:
+                if not (_sex_changed_at is None):
+                    raise _c.wrong("PatientV1", "sex_changed_at", "null", _sex_changed_at)
+                sex_changed_at = _sex_changed_at
+            else:
+                raise _c.wrong("PatientV1", "sex_changed_at", "a string or null", _sex_changed_at)
 
-        def _parse_dob(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
-
-                return dob_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        data_source = PatientDataSource(d.pop("data_source"))
-
-        status = PatientV1Status(d.pop("status"))
-
-        def _parse_uid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uid = _parse_uid(d.pop("uid", UNSET))
-
-        def _parse_emis_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emis_id = _parse_emis_id(d.pop("emis_id", UNSET))
-
-        def _parse_ehr_partner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ehr_partner_id = _parse_ehr_partner_id(d.pop("ehr_partner_id", UNSET))
-
-        def _parse_deceased_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deceased_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return deceased_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deceased_at = _parse_deceased_at(d.pop("deceased_at", UNSET))
-
-        def _parse_title(data: object) -> None | PatientTitle | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                title_type_0 = PatientTitle(data)
-
-                return title_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientTitle | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("first_name", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("last_name", UNSET))
-
-        def _parse_sex(data: object) -> None | PatientSex | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                sex_type_0 = PatientSex(data)
-
-                return sex_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PatientSex | Unset, data)
-
-        sex = _parse_sex(d.pop("sex", UNSET))
-
-        def _parse_nhs_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        nhs_number = _parse_nhs_number(d.pop("nhs_number", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_emails(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                emails_type_0 = cast(list[str], data)
-
-                return emails_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        emails = _parse_emails(d.pop("emails", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("mobile", UNSET))
-
-        def _parse_last_sync_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_sync_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_sync_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_sync_at = _parse_last_sync_at(d.pop("last_sync_at", UNSET))
-
-        def _parse_address_line_1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_1 = _parse_address_line_1(d.pop("address_line_1", UNSET))
-
-        def _parse_address_line_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_2 = _parse_address_line_2(d.pop("address_line_2", UNSET))
-
-        def _parse_address_line_3(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        address_line_3 = _parse_address_line_3(d.pop("address_line_3", UNSET))
-
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        def _parse_postcode(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        postcode = _parse_postcode(d.pop("postcode", UNSET))
-
-        def _parse_town(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        town = _parse_town(d.pop("town", UNSET))
-
-        def _parse_county(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        county = _parse_county(d.pop("county", UNSET))
-
-        def _parse_notes(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        notes = _parse_notes(d.pop("notes", UNSET))
-
-        def _parse_verification_credentials(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                verification_credentials_type_0 = cast(list[str], data)
-
-                return verification_credentials_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        verification_credentials = _parse_verification_credentials(d.pop("verification_credentials", UNSET))
-
-        restricted = d.pop("restricted", UNSET)
-
-        def _parse_sex_changed_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                sex_changed_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return sex_changed_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        sex_changed_at = _parse_sex_changed_at(d.pop("sex_changed_at", UNSET))
-
-        patient_v1 = cls(
-            id=id,
-            dob=dob,
-            data_source=data_source,
-            status=status,
-            uid=uid,
-            emis_id=emis_id,
-            ehr_partner_id=ehr_partner_id,
-            deceased_at=deceased_at,
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
-            sex=sex,
-            nhs_number=nhs_number,
-            email=email,
-            emails=emails,
-            mobile=mobile,
-            last_sync_at=last_sync_at,
-            address_line_1=address_line_1,
-            address_line_2=address_line_2,
-            address_line_3=address_line_3,
-            country=country,
-            postcode=postcode,
-            town=town,
-            county=county,
-            notes=notes,
-            verification_credentials=verification_credentials,
-            restricted=restricted,
-            sex_changed_at=sex_changed_at,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "dob", dob)
+        _set(obj, "data_source", data_source)
+        _set(obj, "status", status)
+        _set(obj, "uid", uid)
+        _set(obj, "emis_id", emis_id)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "deceased_at", deceased_at)
+        _set(obj, "title", title)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "sex", sex)
+        _set(obj, "nhs_number", nhs_number)
+        _set(obj, "email", email)
+        _set(obj, "emails", emails)
+        _set(obj, "mobile", mobile)
+        _set(obj, "last_sync_at", last_sync_at)
+        _set(obj, "address_line_1", address_line_1)
+        _set(obj, "address_line_2", address_line_2)
+        _set(obj, "address_line_3", address_line_3)
+        _set(obj, "country", country)
+        _set(obj, "postcode", postcode)
+        _set(obj, "town", town)
+        _set(obj, "county", county)
+        _set(obj, "notes", notes)
+        _set(obj, "verification_credentials", verification_credentials)
+        _set(obj, "restricted", restricted)
+        _set(obj, "sex_changed_at", sex_changed_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        patient_v1.additional_properties = d
-        return patient_v1
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -651,3 +953,37 @@ class PatientV1:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "dob",
+        "data_source",
+        "status",
+        "uid",
+        "emis_id",
+        "ehr_partner_id",
+        "deceased_at",
+        "title",
+        "first_name",
+        "last_name",
+        "sex",
+        "nhs_number",
+        "email",
+        "emails",
+        "mobile",
+        "last_sync_at",
+        "address_line_1",
+        "address_line_2",
+        "address_line_3",
+        "country",
+        "postcode",
+        "town",
+        "county",
+        "notes",
+        "verification_credentials",
+        "restricted",
+        "sex_changed_at",
+    }
+)

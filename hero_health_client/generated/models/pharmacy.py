@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="Pharmacy")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class Pharmacy:
     """A pharmacy linked to a prescriber.
@@ -23,14 +28,20 @@ class Pharmacy:
         mobile (str):
     """
 
-    id: str
-    prescriber_id: str
-    name: str
-    email: str
-    mobile: str
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    prescriber_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    name: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    email: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    mobile: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         prescriber_id = self.prescriber_id
@@ -41,43 +52,71 @@ class Pharmacy:
 
         mobile = self.mobile
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "prescriber_id": prescriber_id,
-                "name": name,
-                "email": email,
-                "mobile": mobile,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["prescriber_id"] = prescriber_id
+        field_dict["name"] = name
+        field_dict["email"] = email
+        field_dict["mobile"] = mobile
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Pharmacy")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("Pharmacy", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("Pharmacy", "id", "a string", _id)
+        id = _id
+        try:
+            _prescriber_id = src["prescriber_id"]
+        except KeyError:
+            raise _c.missing("Pharmacy", "prescriber_id") from None
+        prescriber_id: str
+        if not (isinstance(_prescriber_id, str)):
+            raise _c.wrong("Pharmacy", "prescriber_id", "a string", _prescriber_id)
+        prescriber_id = _prescriber_id
+        try:
+            _name = src["name"]
+        except KeyError:
+            raise _c.missing("Pharmacy", "name") from None
+        name: str
+        if not (isinstance(_name, str)):
+            raise _c.wrong("Pharmacy", "name", "a string", _name)
+        name = _name
+        try:
+            _email = src["email"]
+        except KeyError:
+            raise _c.missing("Pharmacy", "email") from None
+        email: str
+        if not (isinstance(_email, str)):
+            raise _c.wrong("Pharmacy", "email", "a string", _email)
+        email = _email
+        try:
+            _mobile = src["mobile"]
+        except KeyError:
+            raise _c.missing("Pharmacy", "mobile") from None
+        mobile: str
+        if not (isinstance(_mobile, str)):
+            raise _c.wrong("Pharmacy", "mobile", "a string", _mobile)
+        mobile = _mobile
 
-        prescriber_id = d.pop("prescriber_id")
-
-        name = d.pop("name")
-
-        email = d.pop("email")
-
-        mobile = d.pop("mobile")
-
-        pharmacy = cls(
-            id=id,
-            prescriber_id=prescriber_id,
-            name=name,
-            email=email,
-            mobile=mobile,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "prescriber_id", prescriber_id)
+        _set(obj, "name", name)
+        _set(obj, "email", email)
+        _set(obj, "mobile", mobile)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        pharmacy.additional_properties = d
-        return pharmacy
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -94,3 +133,14 @@ class Pharmacy:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "prescriber_id",
+        "name",
+        "email",
+        "mobile",
+    }
+)

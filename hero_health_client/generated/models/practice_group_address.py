@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PracticeGroupAddress")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class PracticeGroupAddress:
     """Postal address of the practice group (typed from a truncated example).
@@ -26,15 +30,22 @@ class PracticeGroupAddress:
         postcode (str | Unset):
     """
 
-    line_1: str | Unset = UNSET
-    line_2: str | Unset = UNSET
-    line_3: str | Unset = UNSET
-    town: str | Unset = UNSET
-    county: str | Unset = UNSET
-    postcode: str | Unset = UNSET
+    line_1: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    line_2: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    line_3: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    town: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    county: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    postcode: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         line_1 = self.line_1
 
         line_2 = self.line_2
@@ -47,9 +58,7 @@ class PracticeGroupAddress:
 
         postcode = self.postcode
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if line_1 is not UNSET:
             field_dict["line_1"] = line_1
         if line_2 is not UNSET:
@@ -62,35 +71,74 @@ class PracticeGroupAddress:
             field_dict["county"] = county
         if postcode is not UNSET:
             field_dict["postcode"] = postcode
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        line_1 = d.pop("line_1", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PracticeGroupAddress")
+        _line_1 = src.get("line_1", UNSET)
+        line_1: str | Unset
+        if _line_1 is UNSET:
+            line_1 = UNSET
+        else:
+            if not (isinstance(_line_1, str)):
+                raise _c.wrong("PracticeGroupAddress", "line_1", "a string", _line_1)
+            line_1 = _line_1
+        _line_2 = src.get("line_2", UNSET)
+        line_2: str | Unset
+        if _line_2 is UNSET:
+            line_2 = UNSET
+        else:
+            if not (isinstance(_line_2, str)):
+                raise _c.wrong("PracticeGroupAddress", "line_2", "a string", _line_2)
+            line_2 = _line_2
+        _line_3 = src.get("line_3", UNSET)
+        line_3: str | Unset
+        if _line_3 is UNSET:
+            line_3 = UNSET
+        else:
+            if not (isinstance(_line_3, str)):
+                raise _c.wrong("PracticeGroupAddress", "line_3", "a string", _line_3)
+            line_3 = _line_3
+        _town = src.get("town", UNSET)
+        town: str | Unset
+        if _town is UNSET:
+            town = UNSET
+        else:
+            if not (isinstance(_town, str)):
+                raise _c.wrong("PracticeGroupAddress", "town", "a string", _town)
+            town = _town
+        _county = src.get("county", UNSET)
+        county: str | Unset
+        if _county is UNSET:
+            county = UNSET
+        else:
+            if not (isinstance(_county, str)):
+                raise _c.wrong("PracticeGroupAddress", "county", "a string", _county)
+            county = _county
+        _postcode = src.get("postcode", UNSET)
+        postcode: str | Unset
+        if _postcode is UNSET:
+            postcode = UNSET
+        else:
+            if not (isinstance(_postcode, str)):
+                raise _c.wrong("PracticeGroupAddress", "postcode", "a string", _postcode)
+            postcode = _postcode
 
-        line_2 = d.pop("line_2", UNSET)
-
-        line_3 = d.pop("line_3", UNSET)
-
-        town = d.pop("town", UNSET)
-
-        county = d.pop("county", UNSET)
-
-        postcode = d.pop("postcode", UNSET)
-
-        practice_group_address = cls(
-            line_1=line_1,
-            line_2=line_2,
-            line_3=line_3,
-            town=town,
-            county=county,
-            postcode=postcode,
+        obj = _new(cls)
+        _set(obj, "line_1", line_1)
+        _set(obj, "line_2", line_2)
+        _set(obj, "line_3", line_3)
+        _set(obj, "town", town)
+        _set(obj, "county", county)
+        _set(obj, "postcode", postcode)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        practice_group_address.additional_properties = d
-        return practice_group_address
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -107,3 +155,15 @@ class PracticeGroupAddress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "line_1",
+        "line_2",
+        "line_3",
+        "town",
+        "county",
+        "postcode",
+    }
+)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PracticeGroupCapabilities")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class PracticeGroupCapabilities:
     """Features enabled for the practice group (typed from an example).
@@ -21,33 +25,56 @@ class PracticeGroupCapabilities:
         capabilities (list[str] | Unset):  Example: ['sms_messaging'].
     """
 
-    capabilities: list[str] | Unset = UNSET
+    capabilities: list[str] | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.list_of(_c.string())))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         capabilities: list[str] | Unset = UNSET
         if not isinstance(self.capabilities, Unset):
             capabilities = self.capabilities
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if capabilities is not UNSET:
             field_dict["capabilities"] = capabilities
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        capabilities = cast(list[str], d.pop("capabilities", UNSET))
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PracticeGroupCapabilities")
+        _capabilities = src.get("capabilities", UNSET)
+        capabilities: list[str] | Unset
+        if _capabilities is UNSET:
+            capabilities = UNSET
+        else:
+            if not isinstance(_capabilities, list):
+                raise _c.wrong("PracticeGroupCapabilities", "capabilities", "an array", _capabilities)
+            _capabilities_1_items: list[Any] = []
+            _capabilities_1_value: Any
+            for _capabilities_1_item in _capabilities:
+                if not (isinstance(_capabilities_1_item, str)):
+                    raise _c.wrong(
+                        "PracticeGroupCapabilities",
+                        "capabilities" + f"[{len(_capabilities_1_items)}]",
+                        "a string",
+                        _capabilities_1_item,
+                    )
+                _capabilities_1_value = _capabilities_1_item
+                _capabilities_1_items.append(_capabilities_1_value)
+            capabilities = _capabilities_1_items
 
-        practice_group_capabilities = cls(
-            capabilities=capabilities,
+        obj = _new(cls)
+        _set(obj, "capabilities", capabilities)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        practice_group_capabilities.additional_properties = d
-        return practice_group_capabilities
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -64,3 +91,10 @@ class PracticeGroupCapabilities:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "capabilities",
+    }
+)

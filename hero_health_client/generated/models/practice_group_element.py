@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.practice_group_element_config import PracticeGroupElementConfig
+from ..models.practice_group_element_element_type_0 import PracticeGroupElementElementType0
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.practice_group_element_config import PracticeGroupElementConfig
-    from ..models.practice_group_element_element_type_0 import PracticeGroupElementElementType0
-
-
 T = TypeVar("T", bound="PracticeGroupElement")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class PracticeGroupElement:
     """One Element assignment.
@@ -28,14 +30,21 @@ class PracticeGroupElement:
         element (None | PracticeGroupElementElementType0 | Unset):
     """
 
-    version: None | str
-    config: PracticeGroupElementConfig | Unset = UNSET
-    element: None | PracticeGroupElementElementType0 | Unset = UNSET
+    version: None | str = _attrs_field(validator=_c.validator(_c.one_of(_c.string(), _c.null)))
+
+    config: PracticeGroupElementConfig | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(PracticeGroupElementConfig)))
+    )
+
+    element: None | PracticeGroupElementElementType0 | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.instance(PracticeGroupElementElementType0), _c.null))),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.practice_group_element_element_type_0 import PracticeGroupElementElementType0  # noqa: PLC0415
-
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         version: None | str
         version = self.version
 
@@ -51,66 +60,69 @@ class PracticeGroupElement:
         else:
             element = self.element
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "version": version,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["version"] = version
         if config is not UNSET:
             field_dict["config"] = config
         if element is not UNSET:
             field_dict["element"] = element
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.practice_group_element_config import PracticeGroupElementConfig  # noqa: PLC0415
-        from ..models.practice_group_element_element_type_0 import PracticeGroupElementElementType0  # noqa: PLC0415
-
-        d = dict(src_dict)
-
-        def _parse_version(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        version = _parse_version(d.pop("version"))
-
-        _config = d.pop("config", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PracticeGroupElement")
+        try:
+            _version = src["version"]
+        except KeyError:
+            raise _c.missing("PracticeGroupElement", "version") from None
+        version: None | str
+        if isinstance(_version, str):
+            if not (isinstance(_version, str)):
+                raise _c.wrong("PracticeGroupElement", "version", "a string", _version)
+            version = _version
+        elif _version is None:
+            if not (_version is None):
+                raise _c.wrong("PracticeGroupElement", "version", "null", _version)
+            version = _version
+        else:
+            raise _c.wrong("PracticeGroupElement", "version", "a string or null", _version)
+        _config = src.get("config", UNSET)
         config: PracticeGroupElementConfig | Unset
-        if isinstance(_config, Unset):
+        if _config is UNSET:
             config = UNSET
         else:
-            config = PracticeGroupElementConfig.from_dict(_config)
-
-        def _parse_element(data: object) -> None | PracticeGroupElementElementType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                element_type_0 = PracticeGroupElementElementType0.from_dict(data)
+                config = PracticeGroupElementConfig.from_dict(_config)
+            except ResponseValidationError as exc:
+                raise exc.nested("PracticeGroupElement", "config") from None
+        _element = src.get("element", UNSET)
+        element: None | PracticeGroupElementElementType0 | Unset
+        if _element is UNSET:
+            element = UNSET
+        else:
+            if isinstance(_element, dict):
+                try:
+                    element = PracticeGroupElementElementType0.from_dict(_element)
+                except ResponseValidationError as exc:
+                    raise exc.nested("PracticeGroupElement", "element") from None
+            elif _element is None:
+                if not (_element is None):
+                    raise _c.wrong("PracticeGroupElement", "element", "null", _element)
+                element = _element
+            else:
+                raise _c.wrong("PracticeGroupElement", "element", "PracticeGroupElementElementType0 or null", _element)
 
-                return element_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PracticeGroupElementElementType0 | Unset, data)
-
-        element = _parse_element(d.pop("element", UNSET))
-
-        practice_group_element = cls(
-            version=version,
-            config=config,
-            element=element,
+        obj = _new(cls)
+        _set(obj, "version", version)
+        _set(obj, "config", config)
+        _set(obj, "element", element)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        practice_group_element.additional_properties = d
-        return practice_group_element
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -127,3 +139,12 @@ class PracticeGroupElement:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "version",
+        "config",
+        "element",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PracticeGroupPrescriptionPartnerCredentials")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class PracticeGroupPrescriptionPartnerCredentials:
     """Login for the prescription partner (typed from an example).
@@ -22,39 +26,59 @@ class PracticeGroupPrescriptionPartnerCredentials:
         password (str | Unset):
     """
 
-    email: str | Unset = UNSET
-    password: str | Unset = UNSET
+    email: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    password: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         email = self.email
 
         password = self.password
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if email is not UNSET:
             field_dict["email"] = email
         if password is not UNSET:
             field_dict["password"] = password
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        email = d.pop("email", UNSET)
-
-        password = d.pop("password", UNSET)
-
-        practice_group_prescription_partner_credentials = cls(
-            email=email,
-            password=password,
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = (
+            src_dict
+            if type(src_dict) is dict
+            else _c.as_object(src_dict, "PracticeGroupPrescriptionPartnerCredentials")
         )
+        _email = src.get("email", UNSET)
+        email: str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if not (isinstance(_email, str)):
+                raise _c.wrong("PracticeGroupPrescriptionPartnerCredentials", "email", "a string", _email)
+            email = _email
+        _password = src.get("password", UNSET)
+        password: str | Unset
+        if _password is UNSET:
+            password = UNSET
+        else:
+            if not (isinstance(_password, str)):
+                raise _c.wrong("PracticeGroupPrescriptionPartnerCredentials", "password", "a string", _password)
+            password = _password
 
-        practice_group_prescription_partner_credentials.additional_properties = d
-        return practice_group_prescription_partner_credentials
+        obj = _new(cls)
+        _set(obj, "email", email)
+        _set(obj, "password", password)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        )
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -71,3 +95,11 @@ class PracticeGroupPrescriptionPartnerCredentials:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "email",
+        "password",
+    }
+)

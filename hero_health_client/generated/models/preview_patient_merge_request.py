@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PreviewPatientMergeRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class PreviewPatientMergeRequest:
     """
@@ -20,31 +24,40 @@ class PreviewPatientMergeRequest:
         patient_id (str | Unset): The other patient in the merge.
     """
 
-    patient_id: str | Unset = UNSET
+    patient_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         patient_id = self.patient_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if patient_id is not UNSET:
             field_dict["patient_id"] = patient_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        patient_id = d.pop("patient_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "PreviewPatientMergeRequest")
+        _patient_id = src.get("patient_id", UNSET)
+        patient_id: str | Unset
+        if _patient_id is UNSET:
+            patient_id = UNSET
+        else:
+            if not (isinstance(_patient_id, str)):
+                raise _c.wrong("PreviewPatientMergeRequest", "patient_id", "a string", _patient_id)
+            patient_id = _patient_id
 
-        preview_patient_merge_request = cls(
-            patient_id=patient_id,
+        obj = _new(cls)
+        _set(obj, "patient_id", patient_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        preview_patient_merge_request.additional_properties = d
-        return preview_patient_merge_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -61,3 +74,10 @@ class PreviewPatientMergeRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "patient_id",
+    }
+)

@@ -2,23 +2,30 @@
 # Do not edit: change those and run `make generate` (scripts/regenerate.py).
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsByDemographics")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientPdsByDemographics:
     """PDS trace by forename, surname, date of birth and postcode.
 
     Attributes:
-        dob (str):  Example: 1989-04-11.
+        dob (datetime.date | datetime.datetime): Date of birth; typed like the NHS-number trace's dob (only an example
+            shows this one). Example: 1992-01-01.
         postcode (str):
         forename (str):
         surname (str):
@@ -26,16 +33,29 @@ class RegisterPatientPdsByDemographics:
         ehr_partner_id (str | Unset):
     """
 
-    dob: str
-    postcode: str
-    forename: str
-    surname: str
-    ehr_partner: str | Unset = UNSET
-    ehr_partner_id: str | Unset = UNSET
+    dob: datetime.date | datetime.datetime = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime))
+    )
+
+    postcode: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    forename: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    surname: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    ehr_partner: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    ehr_partner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        dob = self.dob
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
+        dob: str
+        if isinstance(self.dob, datetime.date):
+            dob = self.dob.isoformat()
+        else:
+            dob = _c.datetime_to_wire(self.dob)
 
         postcode = self.postcode
 
@@ -47,49 +67,87 @@ class RegisterPatientPdsByDemographics:
 
         ehr_partner_id = self.ehr_partner_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "dob": dob,
-                "postcode": postcode,
-                "forename": forename,
-                "surname": surname,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["dob"] = dob
+        field_dict["postcode"] = postcode
+        field_dict["forename"] = forename
+        field_dict["surname"] = surname
         if ehr_partner is not UNSET:
             field_dict["ehr_partner"] = ehr_partner
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dob = d.pop("dob")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsByDemographics")
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsByDemographics", "dob") from None
+        dob: datetime.date | datetime.datetime
+        if isinstance(_dob, str):
+            try:
+                dob = _c.parse_date(_dob, "RegisterPatientPdsByDemographics", "dob")
+            except ResponseValidationError:
+                dob = _c.parse_datetime(_dob, "RegisterPatientPdsByDemographics", "dob")
+        else:
+            raise _c.wrong("RegisterPatientPdsByDemographics", "dob", "a string or a string", _dob)
+        try:
+            _postcode = src["postcode"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsByDemographics", "postcode") from None
+        postcode: str
+        if not (isinstance(_postcode, str)):
+            raise _c.wrong("RegisterPatientPdsByDemographics", "postcode", "a string", _postcode)
+        postcode = _postcode
+        try:
+            _forename = src["forename"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsByDemographics", "forename") from None
+        forename: str
+        if not (isinstance(_forename, str)):
+            raise _c.wrong("RegisterPatientPdsByDemographics", "forename", "a string", _forename)
+        forename = _forename
+        try:
+            _surname = src["surname"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsByDemographics", "surname") from None
+        surname: str
+        if not (isinstance(_surname, str)):
+            raise _c.wrong("RegisterPatientPdsByDemographics", "surname", "a string", _surname)
+        surname = _surname
+        _ehr_partner = src.get("ehr_partner", UNSET)
+        ehr_partner: str | Unset
+        if _ehr_partner is UNSET:
+            ehr_partner = UNSET
+        else:
+            if not (isinstance(_ehr_partner, str)):
+                raise _c.wrong("RegisterPatientPdsByDemographics", "ehr_partner", "a string", _ehr_partner)
+            ehr_partner = _ehr_partner
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if not (isinstance(_ehr_partner_id, str)):
+                raise _c.wrong("RegisterPatientPdsByDemographics", "ehr_partner_id", "a string", _ehr_partner_id)
+            ehr_partner_id = _ehr_partner_id
 
-        postcode = d.pop("postcode")
-
-        forename = d.pop("forename")
-
-        surname = d.pop("surname")
-
-        ehr_partner = d.pop("ehr_partner", UNSET)
-
-        ehr_partner_id = d.pop("ehr_partner_id", UNSET)
-
-        register_patient_pds_by_demographics = cls(
-            dob=dob,
-            postcode=postcode,
-            forename=forename,
-            surname=surname,
-            ehr_partner=ehr_partner,
-            ehr_partner_id=ehr_partner_id,
+        obj = _new(cls)
+        _set(obj, "dob", dob)
+        _set(obj, "postcode", postcode)
+        _set(obj, "forename", forename)
+        _set(obj, "surname", surname)
+        _set(obj, "ehr_partner", ehr_partner)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_pds_by_demographics.additional_properties = d
-        return register_patient_pds_by_demographics
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,3 +164,15 @@ class RegisterPatientPdsByDemographics:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dob",
+        "postcode",
+        "forename",
+        "surname",
+        "ehr_partner",
+        "ehr_partner_id",
+    }
+)

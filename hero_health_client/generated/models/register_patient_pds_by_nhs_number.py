@@ -4,39 +4,58 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientPdsByNhsNumber")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientPdsByNhsNumber:
     """PDS trace by NHS number and date of birth.
 
     Attributes:
         nhs_number (str):  Example: 123 456 7891.
-        dob (datetime.datetime | None):
+        dob (datetime.date | datetime.datetime | None): Date of birth; documented as a nullable date-time whose examples
+            are all plain dates, so either form is accepted (a date is sent as YYYY-MM-DD). Example: 1992-01-01.
         ehr_partner (str | Unset):
         ehr_partner_id (str | Unset):
     """
 
-    nhs_number: str
-    dob: datetime.datetime | None
-    ehr_partner: str | Unset = UNSET
-    ehr_partner_id: str | Unset = UNSET
+    nhs_number: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    dob: datetime.date | datetime.datetime | None = _attrs_field(
+        validator=_c.validator(_c.one_of(_c.date_only, _c.aware_datetime, _c.null))
+    )
+
+    ehr_partner: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(min_length=1)))
+    )
+
+    ehr_partner_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(min_length=1)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         nhs_number = self.nhs_number
 
         dob: None | str
-        if isinstance(self.dob, datetime.datetime):
+        if isinstance(self.dob, datetime.date):
             dob = self.dob.isoformat()
+        elif isinstance(self.dob, datetime.datetime):
+            dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
 
@@ -44,54 +63,71 @@ class RegisterPatientPdsByNhsNumber:
 
         ehr_partner_id = self.ehr_partner_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "nhs_number": nhs_number,
-                "dob": dob,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["nhs_number"] = nhs_number
+        field_dict["dob"] = dob
         if ehr_partner is not UNSET:
             field_dict["ehr_partner"] = ehr_partner
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        nhs_number = d.pop("nhs_number")
-
-        def _parse_dob(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsByNhsNumber")
+        try:
+            _nhs_number = src["nhs_number"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsByNhsNumber", "nhs_number") from None
+        nhs_number: str
+        if not (isinstance(_nhs_number, str)):
+            raise _c.wrong("RegisterPatientPdsByNhsNumber", "nhs_number", "a string", _nhs_number)
+        nhs_number = _nhs_number
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsByNhsNumber", "dob") from None
+        dob: datetime.date | datetime.datetime | None
+        if isinstance(_dob, str):
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
+                dob = _c.parse_date(_dob, "RegisterPatientPdsByNhsNumber", "dob")
+            except ResponseValidationError:
+                dob = _c.parse_datetime(_dob, "RegisterPatientPdsByNhsNumber", "dob")
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "a string or a string or null", _dob)
+        _ehr_partner = src.get("ehr_partner", UNSET)
+        ehr_partner: str | Unset
+        if _ehr_partner is UNSET:
+            ehr_partner = UNSET
+        else:
+            if not (isinstance(_ehr_partner, str)):
+                raise _c.wrong("RegisterPatientPdsByNhsNumber", "ehr_partner", "a string", _ehr_partner)
+            ehr_partner = _ehr_partner
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if not (isinstance(_ehr_partner_id, str)):
+                raise _c.wrong("RegisterPatientPdsByNhsNumber", "ehr_partner_id", "a string", _ehr_partner_id)
+            ehr_partner_id = _ehr_partner_id
 
-                return dob_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        ehr_partner = d.pop("ehr_partner", UNSET)
-
-        ehr_partner_id = d.pop("ehr_partner_id", UNSET)
-
-        register_patient_pds_by_nhs_number = cls(
-            nhs_number=nhs_number,
-            dob=dob,
-            ehr_partner=ehr_partner,
-            ehr_partner_id=ehr_partner_id,
+        obj = _new(cls)
+        _set(obj, "nhs_number", nhs_number)
+        _set(obj, "dob", dob)
+        _set(obj, "ehr_partner", ehr_partner)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_pds_by_nhs_number.additional_properties = d
-        return register_patient_pds_by_nhs_number
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -108,3 +144,13 @@ class RegisterPatientPdsByNhsNumber:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "nhs_number",
+        "dob",
+        "ehr_partner",
+        "ehr_partner_id",
+    }
+)

@@ -8,44 +8,55 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from .. import _checks as _c
 
 T = TypeVar("T", bound="RegisterPatientPdsRegistered")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientPdsRegistered:
     """The patient was found or created.
 
     Attributes:
-        patient_id (str | Unset):  Example: 98765.
+        patient_id (str):  Example: 98765.
     """
 
-    patient_id: str | Unset = UNSET
+    patient_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         patient_id = self.patient_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if patient_id is not UNSET:
-            field_dict["patient_id"] = patient_id
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["patient_id"] = patient_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        patient_id = d.pop("patient_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsRegistered")
+        try:
+            _patient_id = src["patient_id"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsRegistered", "patient_id") from None
+        patient_id: str
+        if not (isinstance(_patient_id, str)):
+            raise _c.wrong("RegisterPatientPdsRegistered", "patient_id", "a string", _patient_id)
+        patient_id = _patient_id
 
-        register_patient_pds_registered = cls(
-            patient_id=patient_id,
+        obj = _new(cls)
+        _set(obj, "patient_id", patient_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_pds_registered.additional_properties = d
-        return register_patient_pds_registered
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -62,3 +73,10 @@ class RegisterPatientPdsRegistered:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "patient_id",
+    }
+)

@@ -8,53 +8,70 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from .. import _checks as _c
 
 T = TypeVar("T", bound="RegisterPatientPdsVerificationRequired")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientPdsVerificationRequired:
     """The patient must verify their identity before registration completes.
 
     Attributes:
-        message (str | Unset):
-        login_url (str | Unset):
+        message (str):
+        login_url (str):
     """
 
-    message: str | Unset = UNSET
-    login_url: str | Unset = UNSET
+    message: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    login_url: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         message = self.message
 
         login_url = self.login_url
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if message is not UNSET:
-            field_dict["message"] = message
-        if login_url is not UNSET:
-            field_dict["login_url"] = login_url
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["message"] = message
+        field_dict["login_url"] = login_url
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientPdsVerificationRequired")
+        try:
+            _message = src["message"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsVerificationRequired", "message") from None
+        message: str
+        if not (isinstance(_message, str)):
+            raise _c.wrong("RegisterPatientPdsVerificationRequired", "message", "a string", _message)
+        message = _message
+        try:
+            _login_url = src["login_url"]
+        except KeyError:
+            raise _c.missing("RegisterPatientPdsVerificationRequired", "login_url") from None
+        login_url: str
+        if not (isinstance(_login_url, str)):
+            raise _c.wrong("RegisterPatientPdsVerificationRequired", "login_url", "a string", _login_url)
+        login_url = _login_url
 
-        login_url = d.pop("login_url", UNSET)
-
-        register_patient_pds_verification_required = cls(
-            message=message,
-            login_url=login_url,
+        obj = _new(cls)
+        _set(obj, "message", message)
+        _set(obj, "login_url", login_url)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_pds_verification_required.additional_properties = d
-        return register_patient_pds_verification_required
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -71,3 +88,11 @@ class RegisterPatientPdsVerificationRequired:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "message",
+        "login_url",
+    }
+)

@@ -3,18 +3,92 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.patient_sex import PatientSex
 from ..models.register_patient_request_title import RegisterPatientRequestTitle
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterPatientRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_sex(
+    value: PatientSex | Unset | Literal["Not known", "Not specified", "Male", "Female", "Other"],
+) -> PatientSex | Unset:
+    """The PatientSex member for a member or its plain value (``RegisterPatientRequest.sex``)."""
+    return _c.enum_member(PatientSex, value, "RegisterPatientRequest.sex") if isinstance(value, str) else value
+
+
+def _to_title(
+    value: RegisterPatientRequestTitle
+    | Unset
+    | Literal[
+        "Baron",
+        "Baroness",
+        "Brigadier",
+        "Count",
+        "Colonel",
+        "Countess",
+        "Captain",
+        "Dame",
+        "The Dowager Viscountess",
+        "Dr",
+        "Duchess",
+        "Duke",
+        "Earl",
+        "His Excellency",
+        "Father",
+        "H.E. Ambassador Mr",
+        "H.E. Mr",
+        "H.E. Mrs",
+        "Her Grace",
+        "His Grace",
+        "The Hon",
+        "The Hon Mr",
+        "The Hon Mrs",
+        "HRH",
+        "HRH Prince",
+        "HRH Princess",
+        "Insurance",
+        "HM King",
+        "Lady",
+        "Lord",
+        "Major",
+        "Master",
+        "Miss",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mss",
+        "Mx",
+        "Pr",
+        "Professor",
+        "HM Queen",
+        "Rabbi",
+        "Reverend",
+        "Sheikh",
+        "Sheikha",
+        "Sir",
+        "The",
+        "Viscount",
+        "Viscountess",
+    ],
+) -> RegisterPatientRequestTitle | Unset:
+    """The RegisterPatientRequestTitle member for a member or its plain value (``RegisterPatientRequest.title``)."""
+    return (
+        _c.enum_member(RegisterPatientRequestTitle, value, "RegisterPatientRequest.title")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientRequest:
     """
@@ -38,26 +112,70 @@ class RegisterPatientRequest:
         email (str | Unset):
     """
 
-    dob: str
-    first_name: str
-    last_name: str
-    mobile: str
-    ehr_partner_id: str | Unset = UNSET
-    nhs_number: str | Unset = UNSET
-    sex: PatientSex | Unset = UNSET
-    title: RegisterPatientRequestTitle | Unset = UNSET
-    landline: str | Unset = UNSET
-    address_line_1: str | Unset = UNSET
-    address_line_2: str | Unset = UNSET
-    address_line_3: str | Unset = UNSET
-    country: str | Unset = UNSET
-    postcode: str | Unset = UNSET
-    county: str | Unset = UNSET
-    data_source: str | Unset = UNSET
-    email: str | Unset = UNSET
+    dob: str = _attrs_field(validator=_c.validator(_c.string(min_length=1)))
+
+    first_name: str = _attrs_field(validator=_c.validator(_c.string(min_length=1)))
+
+    last_name: str = _attrs_field(validator=_c.validator(_c.string(min_length=1)))
+
+    mobile: str = _attrs_field(validator=_c.validator(_c.string(min_length=1)))
+
+    ehr_partner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    nhs_number: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(min_length=1)))
+    )
+
+    sex: PatientSex | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_sex,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    PatientSex,
+                    "one of 'Not known', 'Not specified', 'Male', 'Female', 'Other' (or a PatientSex member)",
+                ),
+            )
+        ),
+    )
+
+    title: RegisterPatientRequestTitle | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_title,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    RegisterPatientRequestTitle,
+                    "one of 'Baron', 'Baroness', 'Brigadier', 'Count', 'Colonel', 'Countess', 'Captain', 'Dame', 'The Dowager Viscountess', 'Dr', 'Duchess', 'Duke', 'Earl', 'His Excellency', 'Father', 'H.E. Ambassador Mr', 'H.E. Mr', 'H.E. Mrs', 'Her Grace', 'His Grace', 'The Hon', 'The Hon Mr', 'The Hon Mrs', 'HRH', 'HRH Prince', 'HRH Princess', 'Insurance', 'HM King', 'Lady', 'Lord', 'Major', 'Master', 'Miss', 'Mr', 'Mrs', 'Ms', 'Mss', 'Mx', 'Pr', 'Professor', 'HM Queen', 'Rabbi', 'Reverend', 'Sheikh', 'Sheikha', 'Sir', 'The', 'Viscount', 'Viscountess' (or a RegisterPatientRequestTitle member)",
+                ),
+            )
+        ),
+    )
+
+    landline: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    address_line_1: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    address_line_2: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    address_line_3: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    country: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    postcode: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    county: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    data_source: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    email: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         dob = self.dob
 
         first_name = self.first_name
@@ -96,16 +214,11 @@ class RegisterPatientRequest:
 
         email = self.email
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "dob": dob,
-                "first_name": first_name,
-                "last_name": last_name,
-                "mobile": mobile,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["dob"] = dob
+        field_dict["first_name"] = first_name
+        field_dict["last_name"] = last_name
+        field_dict["mobile"] = mobile
         if ehr_partner_id is not UNSET:
             field_dict["ehr_partner_id"] = ehr_partner_id
         if nhs_number is not UNSET:
@@ -132,78 +245,169 @@ class RegisterPatientRequest:
             field_dict["data_source"] = data_source
         if email is not UNSET:
             field_dict["email"] = email
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dob = d.pop("dob")
-
-        first_name = d.pop("first_name")
-
-        last_name = d.pop("last_name")
-
-        mobile = d.pop("mobile")
-
-        ehr_partner_id = d.pop("ehr_partner_id", UNSET)
-
-        nhs_number = d.pop("nhs_number", UNSET)
-
-        _sex = d.pop("sex", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientRequest")
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("RegisterPatientRequest", "dob") from None
+        dob: str
+        if not (isinstance(_dob, str)):
+            raise _c.wrong("RegisterPatientRequest", "dob", "a string", _dob)
+        dob = _dob
+        try:
+            _first_name = src["first_name"]
+        except KeyError:
+            raise _c.missing("RegisterPatientRequest", "first_name") from None
+        first_name: str
+        if not (isinstance(_first_name, str)):
+            raise _c.wrong("RegisterPatientRequest", "first_name", "a string", _first_name)
+        first_name = _first_name
+        try:
+            _last_name = src["last_name"]
+        except KeyError:
+            raise _c.missing("RegisterPatientRequest", "last_name") from None
+        last_name: str
+        if not (isinstance(_last_name, str)):
+            raise _c.wrong("RegisterPatientRequest", "last_name", "a string", _last_name)
+        last_name = _last_name
+        try:
+            _mobile = src["mobile"]
+        except KeyError:
+            raise _c.missing("RegisterPatientRequest", "mobile") from None
+        mobile: str
+        if not (isinstance(_mobile, str)):
+            raise _c.wrong("RegisterPatientRequest", "mobile", "a string", _mobile)
+        mobile = _mobile
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if not (isinstance(_ehr_partner_id, str)):
+                raise _c.wrong("RegisterPatientRequest", "ehr_partner_id", "a string", _ehr_partner_id)
+            ehr_partner_id = _ehr_partner_id
+        _nhs_number = src.get("nhs_number", UNSET)
+        nhs_number: str | Unset
+        if _nhs_number is UNSET:
+            nhs_number = UNSET
+        else:
+            if not (isinstance(_nhs_number, str)):
+                raise _c.wrong("RegisterPatientRequest", "nhs_number", "a string", _nhs_number)
+            nhs_number = _nhs_number
+        _sex = src.get("sex", UNSET)
         sex: PatientSex | Unset
-        if isinstance(_sex, Unset):
+        if _sex is UNSET:
             sex = UNSET
         else:
-            sex = PatientSex(_sex)
-
-        _title = d.pop("title", UNSET)
+            sex = _c.enum_from_wire(PatientSex, _sex, "RegisterPatientRequest", "sex")
+        _title = src.get("title", UNSET)
         title: RegisterPatientRequestTitle | Unset
-        if isinstance(_title, Unset):
+        if _title is UNSET:
             title = UNSET
         else:
-            title = RegisterPatientRequestTitle(_title)
+            title = _c.enum_from_wire(RegisterPatientRequestTitle, _title, "RegisterPatientRequest", "title")
+        _landline = src.get("landline", UNSET)
+        landline: str | Unset
+        if _landline is UNSET:
+            landline = UNSET
+        else:
+            if not (isinstance(_landline, str)):
+                raise _c.wrong("RegisterPatientRequest", "landline", "a string", _landline)
+            landline = _landline
+        _address_line_1 = src.get("address_line_1", UNSET)
+        address_line_1: str | Unset
+        if _address_line_1 is UNSET:
+            address_line_1 = UNSET
+        else:
+            if not (isinstance(_address_line_1, str)):
+                raise _c.wrong("RegisterPatientRequest", "address_line_1", "a string", _address_line_1)
+            address_line_1 = _address_line_1
+        _address_line_2 = src.get("address_line_2", UNSET)
+        address_line_2: str | Unset
+        if _address_line_2 is UNSET:
+            address_line_2 = UNSET
+        else:
+            if not (isinstance(_address_line_2, str)):
+                raise _c.wrong("RegisterPatientRequest", "address_line_2", "a string", _address_line_2)
+            address_line_2 = _address_line_2
+        _address_line_3 = src.get("address_line_3", UNSET)
+        address_line_3: str | Unset
+        if _address_line_3 is UNSET:
+            address_line_3 = UNSET
+        else:
+            if not (isinstance(_address_line_3, str)):
+                raise _c.wrong("RegisterPatientRequest", "address_line_3", "a string", _address_line_3)
+            address_line_3 = _address_line_3
+        _country = src.get("country", UNSET)
+        country: str | Unset
+        if _country is UNSET:
+            country = UNSET
+        else:
+            if not (isinstance(_country, str)):
+                raise _c.wrong("RegisterPatientRequest", "country", "a string", _country)
+            country = _country
+        _postcode = src.get("postcode", UNSET)
+        postcode: str | Unset
+        if _postcode is UNSET:
+            postcode = UNSET
+        else:
+            if not (isinstance(_postcode, str)):
+                raise _c.wrong("RegisterPatientRequest", "postcode", "a string", _postcode)
+            postcode = _postcode
+        _county = src.get("county", UNSET)
+        county: str | Unset
+        if _county is UNSET:
+            county = UNSET
+        else:
+            if not (isinstance(_county, str)):
+                raise _c.wrong("RegisterPatientRequest", "county", "a string", _county)
+            county = _county
+        _data_source = src.get("data_source", UNSET)
+        data_source: str | Unset
+        if _data_source is UNSET:
+            data_source = UNSET
+        else:
+            if not (isinstance(_data_source, str)):
+                raise _c.wrong("RegisterPatientRequest", "data_source", "a string", _data_source)
+            data_source = _data_source
+        _email = src.get("email", UNSET)
+        email: str | Unset
+        if _email is UNSET:
+            email = UNSET
+        else:
+            if not (isinstance(_email, str)):
+                raise _c.wrong("RegisterPatientRequest", "email", "a string", _email)
+            email = _email
 
-        landline = d.pop("landline", UNSET)
-
-        address_line_1 = d.pop("address_line_1", UNSET)
-
-        address_line_2 = d.pop("address_line_2", UNSET)
-
-        address_line_3 = d.pop("address_line_3", UNSET)
-
-        country = d.pop("country", UNSET)
-
-        postcode = d.pop("postcode", UNSET)
-
-        county = d.pop("county", UNSET)
-
-        data_source = d.pop("data_source", UNSET)
-
-        email = d.pop("email", UNSET)
-
-        register_patient_request = cls(
-            dob=dob,
-            first_name=first_name,
-            last_name=last_name,
-            mobile=mobile,
-            ehr_partner_id=ehr_partner_id,
-            nhs_number=nhs_number,
-            sex=sex,
-            title=title,
-            landline=landline,
-            address_line_1=address_line_1,
-            address_line_2=address_line_2,
-            address_line_3=address_line_3,
-            country=country,
-            postcode=postcode,
-            county=county,
-            data_source=data_source,
-            email=email,
+        obj = _new(cls)
+        _set(obj, "dob", dob)
+        _set(obj, "first_name", first_name)
+        _set(obj, "last_name", last_name)
+        _set(obj, "mobile", mobile)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "nhs_number", nhs_number)
+        _set(obj, "sex", sex)
+        _set(obj, "title", title)
+        _set(obj, "landline", landline)
+        _set(obj, "address_line_1", address_line_1)
+        _set(obj, "address_line_2", address_line_2)
+        _set(obj, "address_line_3", address_line_3)
+        _set(obj, "country", country)
+        _set(obj, "postcode", postcode)
+        _set(obj, "county", county)
+        _set(obj, "data_source", data_source)
+        _set(obj, "email", email)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_request.additional_properties = d
-        return register_patient_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -220,3 +424,26 @@ class RegisterPatientRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dob",
+        "first_name",
+        "last_name",
+        "mobile",
+        "ehr_partner_id",
+        "nhs_number",
+        "sex",
+        "title",
+        "landline",
+        "address_line_1",
+        "address_line_2",
+        "address_line_3",
+        "country",
+        "postcode",
+        "county",
+        "data_source",
+        "email",
+    }
+)

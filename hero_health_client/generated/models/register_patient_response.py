@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="RegisterPatientResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class RegisterPatientResponse:
     """
@@ -18,33 +23,39 @@ class RegisterPatientResponse:
         patient_id (str):
     """
 
-    patient_id: str
+    patient_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         patient_id = self.patient_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "patient_id": patient_id,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["patient_id"] = patient_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        patient_id = d.pop("patient_id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "RegisterPatientResponse")
+        try:
+            _patient_id = src["patient_id"]
+        except KeyError:
+            raise _c.missing("RegisterPatientResponse", "patient_id") from None
+        patient_id: str
+        if not (isinstance(_patient_id, str)):
+            raise _c.wrong("RegisterPatientResponse", "patient_id", "a string", _patient_id)
+        patient_id = _patient_id
 
-        register_patient_response = cls(
-            patient_id=patient_id,
+        obj = _new(cls)
+        _set(obj, "patient_id", patient_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        register_patient_response.additional_properties = d
-        return register_patient_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -61,3 +72,10 @@ class RegisterPatientResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "patient_id",
+    }
+)

@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="SearchHcaConsultantsResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class SearchHcaConsultantsResponse:
     """Response of searching HCA consultants; not documented."""
@@ -18,19 +23,18 @@ class SearchHcaConsultantsResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        search_hca_consultants_response = cls()
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "SearchHcaConsultantsResponse")
 
-        search_hca_consultants_response.additional_properties = d
-        return search_hca_consultants_response
+        obj = _new(cls)
+        _set(obj, "additional_properties", dict(src))
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -4,18 +4,38 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.message_type import MessageType
 from ..models.send_message_request_fallback_message_type import SendMessageRequestFallbackMessageType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SendMessageRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_message_type(value: MessageType | Literal["hero", "sms", "email", "nhs_app"]) -> MessageType:
+    """The MessageType member for a member or its plain value (``SendMessageRequest.message_type``)."""
+    return _c.enum_member(MessageType, value, "SendMessageRequest.message_type") if isinstance(value, str) else value
+
+
+def _to_fallback_message_type(
+    value: SendMessageRequestFallbackMessageType | Unset | Literal["sms", "email"],
+) -> SendMessageRequestFallbackMessageType | Unset:
+    """The SendMessageRequestFallbackMessageType member for a member or its plain value (``SendMessageRequest.fallback_message_type``)."""
+    return (
+        _c.enum_member(SendMessageRequestFallbackMessageType, value, "SendMessageRequest.fallback_message_type")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class SendMessageRequest:
     """
@@ -40,26 +60,75 @@ class SendMessageRequest:
         send_at (datetime.datetime | Unset):
     """
 
-    patient_id: str
-    message_type: MessageType
-    message_string: str
-    recipient_contact_detail: str | Unset = UNSET
-    fallback_contact_detail: str | Unset = UNSET
-    fallback_message_type: SendMessageRequestFallbackMessageType | Unset = UNSET
-    write_to_record: bool | Unset = False
-    encrypted: bool | str | Unset = False
-    snomed_code: str | Unset = UNSET
-    snomed_term: str | Unset = UNSET
-    auto_write_to_record: bool | Unset = False
-    task_id: str | Unset = UNSET
-    attachment_uuid: str | Unset = UNSET
-    short_link_id: str | Unset = UNSET
-    assignee_id: float | Unset = UNSET
-    assignee_type: str | Unset = UNSET
-    send_at: datetime.datetime | Unset = UNSET
+    patient_id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    message_type: MessageType = _attrs_field(
+        converter=_to_message_type,
+        validator=_c.validator(
+            _c.instance(MessageType, "one of 'hero', 'sms', 'email', 'nhs_app' (or a MessageType member)")
+        ),
+    )
+
+    message_string: str = _attrs_field(validator=_c.validator(_c.string(min_length=1)))
+
+    recipient_contact_detail: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    fallback_contact_detail: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    fallback_message_type: SendMessageRequestFallbackMessageType | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_fallback_message_type,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    SendMessageRequestFallbackMessageType,
+                    "one of 'sms', 'email' (or a SendMessageRequestFallbackMessageType member)",
+                ),
+            )
+        ),
+    )
+
+    write_to_record: bool | Unset = _attrs_field(default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean)))
+
+    encrypted: bool | str | Unset = _attrs_field(
+        default=False, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.boolean, _c.string())))
+    )
+
+    snomed_code: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    snomed_term: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    auto_write_to_record: bool | Unset = _attrs_field(
+        default=False, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
+    task_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    attachment_uuid: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(min_length=1)))
+    )
+
+    short_link_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(min_length=1)))
+    )
+
+    assignee_id: float | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.number)))
+
+    assignee_type: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    send_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.aware_datetime))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         patient_id = self.patient_id
 
         message_type = self.message_type.value
@@ -100,17 +169,12 @@ class SendMessageRequest:
 
         send_at: str | Unset = UNSET
         if not isinstance(self.send_at, Unset):
-            send_at = self.send_at.isoformat()
+            send_at = _c.datetime_to_wire(self.send_at)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "patient_id": patient_id,
-                "message_type": message_type,
-                "message_string": message_string,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["patient_id"] = patient_id
+        field_dict["message_type"] = message_type
+        field_dict["message_string"] = message_string
         if recipient_contact_detail is not UNSET:
             field_dict["recipient_contact_detail"] = recipient_contact_detail
         if fallback_contact_detail is not UNSET:
@@ -139,83 +203,179 @@ class SendMessageRequest:
             field_dict["assignee_type"] = assignee_type
         if send_at is not UNSET:
             field_dict["send_at"] = send_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        patient_id = d.pop("patient_id")
-
-        message_type = MessageType(d.pop("message_type"))
-
-        message_string = d.pop("message_string")
-
-        recipient_contact_detail = d.pop("recipient_contact_detail", UNSET)
-
-        fallback_contact_detail = d.pop("fallback_contact_detail", UNSET)
-
-        _fallback_message_type = d.pop("fallback_message_type", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "SendMessageRequest")
+        try:
+            _patient_id = src["patient_id"]
+        except KeyError:
+            raise _c.missing("SendMessageRequest", "patient_id") from None
+        patient_id: str
+        if not (isinstance(_patient_id, str)):
+            raise _c.wrong("SendMessageRequest", "patient_id", "a string", _patient_id)
+        patient_id = _patient_id
+        try:
+            _message_type = src["message_type"]
+        except KeyError:
+            raise _c.missing("SendMessageRequest", "message_type") from None
+        message_type: MessageType
+        message_type = _c.enum_from_wire(MessageType, _message_type, "SendMessageRequest", "message_type")
+        try:
+            _message_string = src["message_string"]
+        except KeyError:
+            raise _c.missing("SendMessageRequest", "message_string") from None
+        message_string: str
+        if not (isinstance(_message_string, str)):
+            raise _c.wrong("SendMessageRequest", "message_string", "a string", _message_string)
+        message_string = _message_string
+        _recipient_contact_detail = src.get("recipient_contact_detail", UNSET)
+        recipient_contact_detail: str | Unset
+        if _recipient_contact_detail is UNSET:
+            recipient_contact_detail = UNSET
+        else:
+            if not (isinstance(_recipient_contact_detail, str)):
+                raise _c.wrong("SendMessageRequest", "recipient_contact_detail", "a string", _recipient_contact_detail)
+            recipient_contact_detail = _recipient_contact_detail
+        _fallback_contact_detail = src.get("fallback_contact_detail", UNSET)
+        fallback_contact_detail: str | Unset
+        if _fallback_contact_detail is UNSET:
+            fallback_contact_detail = UNSET
+        else:
+            if not (isinstance(_fallback_contact_detail, str)):
+                raise _c.wrong("SendMessageRequest", "fallback_contact_detail", "a string", _fallback_contact_detail)
+            fallback_contact_detail = _fallback_contact_detail
+        _fallback_message_type = src.get("fallback_message_type", UNSET)
         fallback_message_type: SendMessageRequestFallbackMessageType | Unset
-        if isinstance(_fallback_message_type, Unset):
+        if _fallback_message_type is UNSET:
             fallback_message_type = UNSET
         else:
-            fallback_message_type = SendMessageRequestFallbackMessageType(_fallback_message_type)
-
-        write_to_record = d.pop("write_to_record", UNSET)
-
-        def _parse_encrypted(data: object) -> bool | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | str | Unset, data)
-
-        encrypted = _parse_encrypted(d.pop("encrypted", UNSET))
-
-        snomed_code = d.pop("snomed_code", UNSET)
-
-        snomed_term = d.pop("snomed_term", UNSET)
-
-        auto_write_to_record = d.pop("auto_write_to_record", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        attachment_uuid = d.pop("attachment_uuid", UNSET)
-
-        short_link_id = d.pop("short_link_id", UNSET)
-
-        assignee_id = d.pop("assignee_id", UNSET)
-
-        assignee_type = d.pop("assignee_type", UNSET)
-
-        _send_at = d.pop("send_at", UNSET)
+            fallback_message_type = _c.enum_from_wire(
+                SendMessageRequestFallbackMessageType,
+                _fallback_message_type,
+                "SendMessageRequest",
+                "fallback_message_type",
+            )
+        _write_to_record = src.get("write_to_record", UNSET)
+        write_to_record: bool | Unset
+        if _write_to_record is UNSET:
+            write_to_record = UNSET
+        else:
+            if not (isinstance(_write_to_record, bool)):
+                raise _c.wrong("SendMessageRequest", "write_to_record", "a boolean", _write_to_record)
+            write_to_record = _write_to_record
+        _encrypted = src.get("encrypted", UNSET)
+        encrypted: bool | str | Unset
+        if _encrypted is UNSET:
+            encrypted = UNSET
+        else:
+            if isinstance(_encrypted, bool):
+                if not (isinstance(_encrypted, bool)):
+                    raise _c.wrong("SendMessageRequest", "encrypted", "a boolean", _encrypted)
+                encrypted = _encrypted
+            elif isinstance(_encrypted, str):
+                if not (isinstance(_encrypted, str)):
+                    raise _c.wrong("SendMessageRequest", "encrypted", "a string", _encrypted)
+                encrypted = _encrypted
+            else:
+                raise _c.wrong("SendMessageRequest", "encrypted", "a boolean or a string", _encrypted)
+        _snomed_code = src.get("snomed_code", UNSET)
+        snomed_code: str | Unset
+        if _snomed_code is UNSET:
+            snomed_code = UNSET
+        else:
+            if not (isinstance(_snomed_code, str)):
+                raise _c.wrong("SendMessageRequest", "snomed_code", "a string", _snomed_code)
+            snomed_code = _snomed_code
+        _snomed_term = src.get("snomed_term", UNSET)
+        snomed_term: str | Unset
+        if _snomed_term is UNSET:
+            snomed_term = UNSET
+        else:
+            if not (isinstance(_snomed_term, str)):
+                raise _c.wrong("SendMessageRequest", "snomed_term", "a string", _snomed_term)
+            snomed_term = _snomed_term
+        _auto_write_to_record = src.get("auto_write_to_record", UNSET)
+        auto_write_to_record: bool | Unset
+        if _auto_write_to_record is UNSET:
+            auto_write_to_record = UNSET
+        else:
+            if not (isinstance(_auto_write_to_record, bool)):
+                raise _c.wrong("SendMessageRequest", "auto_write_to_record", "a boolean", _auto_write_to_record)
+            auto_write_to_record = _auto_write_to_record
+        _task_id = src.get("task_id", UNSET)
+        task_id: str | Unset
+        if _task_id is UNSET:
+            task_id = UNSET
+        else:
+            if not (isinstance(_task_id, str)):
+                raise _c.wrong("SendMessageRequest", "task_id", "a string", _task_id)
+            task_id = _task_id
+        _attachment_uuid = src.get("attachment_uuid", UNSET)
+        attachment_uuid: str | Unset
+        if _attachment_uuid is UNSET:
+            attachment_uuid = UNSET
+        else:
+            if not (isinstance(_attachment_uuid, str)):
+                raise _c.wrong("SendMessageRequest", "attachment_uuid", "a string", _attachment_uuid)
+            attachment_uuid = _attachment_uuid
+        _short_link_id = src.get("short_link_id", UNSET)
+        short_link_id: str | Unset
+        if _short_link_id is UNSET:
+            short_link_id = UNSET
+        else:
+            if not (isinstance(_short_link_id, str)):
+                raise _c.wrong("SendMessageRequest", "short_link_id", "a string", _short_link_id)
+            short_link_id = _short_link_id
+        _assignee_id = src.get("assignee_id", UNSET)
+        assignee_id: float | Unset
+        if _assignee_id is UNSET:
+            assignee_id = UNSET
+        else:
+            if not (isinstance(_assignee_id, (int, float)) and not isinstance(_assignee_id, bool)):
+                raise _c.wrong("SendMessageRequest", "assignee_id", "a number", _assignee_id)
+            assignee_id = _assignee_id
+        _assignee_type = src.get("assignee_type", UNSET)
+        assignee_type: str | Unset
+        if _assignee_type is UNSET:
+            assignee_type = UNSET
+        else:
+            if not (isinstance(_assignee_type, str)):
+                raise _c.wrong("SendMessageRequest", "assignee_type", "a string", _assignee_type)
+            assignee_type = _assignee_type
+        _send_at = src.get("send_at", UNSET)
         send_at: datetime.datetime | Unset
-        if isinstance(_send_at, Unset):
+        if _send_at is UNSET:
             send_at = UNSET
         else:
-            send_at = datetime.datetime.fromisoformat(_send_at)
+            send_at = _c.parse_datetime(_send_at, "SendMessageRequest", "send_at")
 
-        send_message_request = cls(
-            patient_id=patient_id,
-            message_type=message_type,
-            message_string=message_string,
-            recipient_contact_detail=recipient_contact_detail,
-            fallback_contact_detail=fallback_contact_detail,
-            fallback_message_type=fallback_message_type,
-            write_to_record=write_to_record,
-            encrypted=encrypted,
-            snomed_code=snomed_code,
-            snomed_term=snomed_term,
-            auto_write_to_record=auto_write_to_record,
-            task_id=task_id,
-            attachment_uuid=attachment_uuid,
-            short_link_id=short_link_id,
-            assignee_id=assignee_id,
-            assignee_type=assignee_type,
-            send_at=send_at,
+        obj = _new(cls)
+        _set(obj, "patient_id", patient_id)
+        _set(obj, "message_type", message_type)
+        _set(obj, "message_string", message_string)
+        _set(obj, "recipient_contact_detail", recipient_contact_detail)
+        _set(obj, "fallback_contact_detail", fallback_contact_detail)
+        _set(obj, "fallback_message_type", fallback_message_type)
+        _set(obj, "write_to_record", write_to_record)
+        _set(obj, "encrypted", encrypted)
+        _set(obj, "snomed_code", snomed_code)
+        _set(obj, "snomed_term", snomed_term)
+        _set(obj, "auto_write_to_record", auto_write_to_record)
+        _set(obj, "task_id", task_id)
+        _set(obj, "attachment_uuid", attachment_uuid)
+        _set(obj, "short_link_id", short_link_id)
+        _set(obj, "assignee_id", assignee_id)
+        _set(obj, "assignee_type", assignee_type)
+        _set(obj, "send_at", send_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        send_message_request.additional_properties = d
-        return send_message_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -232,3 +392,26 @@ class SendMessageRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "patient_id",
+        "message_type",
+        "message_string",
+        "recipient_contact_detail",
+        "fallback_contact_detail",
+        "fallback_message_type",
+        "write_to_record",
+        "encrypted",
+        "snomed_code",
+        "snomed_term",
+        "auto_write_to_record",
+        "task_id",
+        "attachment_uuid",
+        "short_link_id",
+        "assignee_id",
+        "assignee_type",
+        "send_at",
+    }
+)

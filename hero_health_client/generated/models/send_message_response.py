@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SendMessageResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class SendMessageResponse:
     """
@@ -29,18 +33,38 @@ class SendMessageResponse:
         send_at (datetime.datetime | None | Unset):
     """
 
-    message_id: str
-    content: str
-    created_at: str
-    write_to_record: bool
-    snomed_code: None | str | Unset = UNSET
-    auth_token: None | str | Unset = UNSET
-    confirm_write_to_record_url: None | str | Unset = UNSET
-    submitted_by: None | str | Unset = UNSET
-    send_at: datetime.datetime | None | Unset = UNSET
+    message_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    content: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    created_at: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    write_to_record: bool = _attrs_field(validator=_c.validator(_c.boolean))
+
+    snomed_code: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    auth_token: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    confirm_write_to_record_url: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    submitted_by: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    send_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         message_id = self.message_id
 
         content = self.content
@@ -77,20 +101,15 @@ class SendMessageResponse:
         if isinstance(self.send_at, Unset):
             send_at = UNSET
         elif isinstance(self.send_at, datetime.datetime):
-            send_at = self.send_at.isoformat()
+            send_at = _c.datetime_to_wire(self.send_at)
         else:
             send_at = self.send_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "message_id": message_id,
-                "content": content,
-                "created_at": created_at,
-                "write_to_record": write_to_record,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["message_id"] = message_id
+        field_dict["content"] = content
+        field_dict["created_at"] = created_at
+        field_dict["write_to_record"] = write_to_record
         if snomed_code is not UNSET:
             field_dict["snomed_code"] = snomed_code
         if auth_token is not UNSET:
@@ -101,87 +120,143 @@ class SendMessageResponse:
             field_dict["submitted_by"] = submitted_by
         if send_at is not UNSET:
             field_dict["send_at"] = send_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message_id = d.pop("message_id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "SendMessageResponse")
+        try:
+            _message_id = src["message_id"]
+        except KeyError:
+            raise _c.missing("SendMessageResponse", "message_id") from None
+        message_id: str
+        if not (isinstance(_message_id, str)):
+            raise _c.wrong("SendMessageResponse", "message_id", "a string", _message_id)
+        message_id = _message_id
+        try:
+            _content = src["content"]
+        except KeyError:
+            raise _c.missing("SendMessageResponse", "content") from None
+        content: str
+        if not (isinstance(_content, str)):
+            raise _c.wrong("SendMessageResponse", "content", "a string", _content)
+        content = _content
+        try:
+            _created_at = src["created_at"]
+        except KeyError:
+            raise _c.missing("SendMessageResponse", "created_at") from None
+        created_at: str
+        if not (isinstance(_created_at, str)):
+            raise _c.wrong("SendMessageResponse", "created_at", "a string", _created_at)
+        created_at = _created_at
+        try:
+            _write_to_record = src["write_to_record"]
+        except KeyError:
+            raise _c.missing("SendMessageResponse", "write_to_record") from None
+        write_to_record: bool
+        if not (isinstance(_write_to_record, bool)):
+            raise _c.wrong("SendMessageResponse", "write_to_record", "a boolean", _write_to_record)
+        write_to_record = _write_to_record
+        _snomed_code = src.get("snomed_code", UNSET)
+        snomed_code: None | str | Unset
+        if _snomed_code is UNSET:
+            snomed_code = UNSET
+        else:
+            if isinstance(_snomed_code, str):
+                if not (isinstance(_snomed_code, str)):
+                    raise _c.wrong("SendMessageResponse", "snomed_code", "a string", _snomed_code)
+                snomed_code = _snomed_code
+            elif _snomed_code is None:
+                if not (_snomed_code is None):
+                    raise _c.wrong("SendMessageResponse", "snomed_code", "null", _snomed_code)
+                snomed_code = _snomed_code
+            else:
+                raise _c.wrong("SendMessageResponse", "snomed_code", "a string or null", _snomed_code)
+        _auth_token = src.get("auth_token", UNSET)
+        auth_token: None | str | Unset
+        if _auth_token is UNSET:
+            auth_token = UNSET
+        else:
+            if isinstance(_auth_token, str):
+                if not (isinstance(_auth_token, str)):
+                    raise _c.wrong("SendMessageResponse", "auth_token", "a string", _auth_token)
+                auth_token = _auth_token
+            elif _auth_token is None:
+                if not (_auth_token is None):
+                    raise _c.wrong("SendMessageResponse", "auth_token", "null", _auth_token)
+                auth_token = _auth_token
+            else:
+                raise _c.wrong("SendMessageResponse", "auth_token", "a string or null", _auth_token)
+        _confirm_write_to_record_url = src.get("confirm_write_to_record_url", UNSET)
+        confirm_write_to_record_url: None | str | Unset
+        if _confirm_write_to_record_url is UNSET:
+            confirm_write_to_record_url = UNSET
+        else:
+            if isinstance(_confirm_write_to_record_url, str):
+                if not (isinstance(_confirm_write_to_record_url, str)):
+                    raise _c.wrong(
+                        "SendMessageResponse", "confirm_write_to_record_url", "a string", _confirm_write_to_record_url
+                    )
+                confirm_write_to_record_url = _confirm_write_to_record_url
+            elif _confirm_write_to_record_url is None:
+                if not (_confirm_write_to_record_url is None):
+                    raise _c.wrong(
+                        "SendMessageResponse", "confirm_write_to_record_url", "null", _confirm_write_to_record_url
+                    )
+                confirm_write_to_record_url = _confirm_write_to_record_url
+            else:
+                raise _c.wrong(
+                    "SendMessageResponse",
+                    "confirm_write_to_record_url",
+                    "a string or null",
+                    _confirm_write_to_record_url,
+                )
+        _submitted_by = src.get("submitted_by", UNSET)
+        submitted_by: None | str | Unset
+        if _submitted_by is UNSET:
+            submitted_by = UNSET
+        else:
+            if isinstance(_submitted_by, str):
+                if not (isinstance(_submitted_by, str)):
+                    raise _c.wrong("SendMessageResponse", "submitted_by", "a string", _submitted_by)
+                submitted_by = _submitted_by
+            elif _submitted_by is None:
+                if not (_submitted_by is None):
+                    raise _c.wrong("SendMessageResponse", "submitted_by", "null", _submitted_by)
+                submitted_by = _submitted_by
+            else:
+                raise _c.wrong("SendMessageResponse", "submitted_by", "a string or null", _submitted_by)
+        _send_at = src.get("send_at", UNSET)
+        send_at: datetime.datetime | None | Unset
+        if _send_at is UNSET:
+            send_at = UNSET
+        else:
+            if isinstance(_send_at, str):
+                send_at = _c.parse_datetime(_send_at, "SendMessageResponse", "send_at")
+            elif _send_at is None:
+                if not (_send_at is None):
+                    raise _c.wrong("SendMessageResponse", "send_at", "null", _send_at)
+                send_at = _send_at
+            else:
+                raise _c.wrong("SendMessageResponse", "send_at", "a string or null", _send_at)
 
-        content = d.pop("content")
-
-        created_at = d.pop("created_at")
-
-        write_to_record = d.pop("write_to_record")
-
-        def _parse_snomed_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        snomed_code = _parse_snomed_code(d.pop("snomed_code", UNSET))
-
-        def _parse_auth_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auth_token = _parse_auth_token(d.pop("auth_token", UNSET))
-
-        def _parse_confirm_write_to_record_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        confirm_write_to_record_url = _parse_confirm_write_to_record_url(d.pop("confirm_write_to_record_url", UNSET))
-
-        def _parse_submitted_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        submitted_by = _parse_submitted_by(d.pop("submitted_by", UNSET))
-
-        def _parse_send_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                send_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return send_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        send_at = _parse_send_at(d.pop("send_at", UNSET))
-
-        send_message_response = cls(
-            message_id=message_id,
-            content=content,
-            created_at=created_at,
-            write_to_record=write_to_record,
-            snomed_code=snomed_code,
-            auth_token=auth_token,
-            confirm_write_to_record_url=confirm_write_to_record_url,
-            submitted_by=submitted_by,
-            send_at=send_at,
+        obj = _new(cls)
+        _set(obj, "message_id", message_id)
+        _set(obj, "content", content)
+        _set(obj, "created_at", created_at)
+        _set(obj, "write_to_record", write_to_record)
+        _set(obj, "snomed_code", snomed_code)
+        _set(obj, "auth_token", auth_token)
+        _set(obj, "confirm_write_to_record_url", confirm_write_to_record_url)
+        _set(obj, "submitted_by", submitted_by)
+        _set(obj, "send_at", send_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        send_message_response.additional_properties = d
-        return send_message_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -198,3 +273,18 @@ class SendMessageResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "message_id",
+        "content",
+        "created_at",
+        "write_to_record",
+        "snomed_code",
+        "auth_token",
+        "confirm_write_to_record_url",
+        "submitted_by",
+        "send_at",
+    }
+)

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
 from ..models.task_status import TaskStatus
+from ..models.task_v2_patient import TaskV2Patient
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.task_v2_patient import TaskV2Patient
-
-
 T = TypeVar("T", bound="TaskV2")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_status(value: TaskStatus | Literal["open", "closed", "in_progress"]) -> TaskStatus:
+    """The TaskStatus member for a member or its plain value (``TaskV2.status``)."""
+    return _c.enum_member(TaskStatus, value, "TaskV2.status") if isinstance(value, str) else value
+
+
+@_c.refuse_missing
 @_attrs_define
 class TaskV2:
     """A task as returned by the v2 endpoint (only partly documented).
@@ -31,15 +38,29 @@ class TaskV2:
         details (None | str | Unset):
     """
 
-    id: str
-    type_label: str
-    status: TaskStatus
-    category: str
-    patient: TaskV2Patient
-    details: None | str | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    type_label: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    status: TaskStatus = _attrs_field(
+        converter=_to_status,
+        validator=_c.validator(
+            _c.instance(TaskStatus, "one of 'open', 'closed', 'in_progress' (or a TaskStatus member)")
+        ),
+    )
+
+    category: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    patient: TaskV2Patient = _attrs_field(validator=_c.validator(_c.instance(TaskV2Patient)))
+
+    details: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         type_label = self.type_label
@@ -56,57 +77,88 @@ class TaskV2:
         else:
             details = self.details
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "type_label": type_label,
-                "status": status,
-                "category": category,
-                "patient": patient,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["type_label"] = type_label
+        field_dict["status"] = status
+        field_dict["category"] = category
+        field_dict["patient"] = patient
         if details is not UNSET:
             field_dict["details"] = details
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_v2_patient import TaskV2Patient  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "TaskV2")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("TaskV2", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("TaskV2", "id", "a string", _id)
+        id = _id
+        try:
+            _type_label = src["type_label"]
+        except KeyError:
+            raise _c.missing("TaskV2", "type_label") from None
+        type_label: str
+        if not (isinstance(_type_label, str)):
+            raise _c.wrong("TaskV2", "type_label", "a string", _type_label)
+        type_label = _type_label
+        try:
+            _status = src["status"]
+        except KeyError:
+            raise _c.missing("TaskV2", "status") from None
+        status: TaskStatus
+        status = _c.enum_from_wire(TaskStatus, _status, "TaskV2", "status")
+        try:
+            _category = src["category"]
+        except KeyError:
+            raise _c.missing("TaskV2", "category") from None
+        category: str
+        if not (isinstance(_category, str)):
+            raise _c.wrong("TaskV2", "category", "a string", _category)
+        category = _category
+        try:
+            _patient = src["patient"]
+        except KeyError:
+            raise _c.missing("TaskV2", "patient") from None
+        patient: TaskV2Patient
+        try:
+            patient = TaskV2Patient.from_dict(_patient)
+        except ResponseValidationError as exc:
+            raise exc.nested("TaskV2", "patient") from None
+        _details = src.get("details", UNSET)
+        details: None | str | Unset
+        if _details is UNSET:
+            details = UNSET
+        else:
+            if isinstance(_details, str):
+                if not (isinstance(_details, str)):
+                    raise _c.wrong("TaskV2", "details", "a string", _details)
+                details = _details
+            elif _details is None:
+                if not (_details is None):
+                    raise _c.wrong("TaskV2", "details", "null", _details)
+                details = _details
+            else:
+                raise _c.wrong("TaskV2", "details", "a string or null", _details)
 
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        type_label = d.pop("type_label")
-
-        status = TaskStatus(d.pop("status"))
-
-        category = d.pop("category")
-
-        patient = TaskV2Patient.from_dict(d.pop("patient"))
-
-        def _parse_details(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        details = _parse_details(d.pop("details", UNSET))
-
-        task_v2 = cls(
-            id=id,
-            type_label=type_label,
-            status=status,
-            category=category,
-            patient=patient,
-            details=details,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "type_label", type_label)
+        _set(obj, "status", status)
+        _set(obj, "category", category)
+        _set(obj, "patient", patient)
+        _set(obj, "details", details)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        task_v2.additional_properties = d
-        return task_v2
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -123,3 +175,15 @@ class TaskV2:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "type_label",
+        "status",
+        "category",
+        "patient",
+        "details",
+    }
+)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TaskV2Patient")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class TaskV2Patient:
     """The patient a task concerns (only partly documented).
@@ -27,20 +31,35 @@ class TaskV2Patient:
         deceased_at (datetime.datetime | None | Unset):
     """
 
-    id: str
-    dob: datetime.datetime | None
-    uid: None | str | Unset = UNSET
-    ehr_partner_id: None | str | Unset = UNSET
-    emis_id: None | str | Unset = UNSET
-    deceased_at: datetime.datetime | None | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
+    dob: datetime.datetime | None = _attrs_field(validator=_c.validator(_c.one_of(_c.aware_datetime, _c.null)))
+
+    uid: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    ehr_partner_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    emis_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(), _c.null)))
+    )
+
+    deceased_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.aware_datetime, _c.null)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         dob: None | str
         if isinstance(self.dob, datetime.datetime):
-            dob = self.dob.isoformat()
+            dob = _c.datetime_to_wire(self.dob)
         else:
             dob = self.dob
 
@@ -66,18 +85,13 @@ class TaskV2Patient:
         if isinstance(self.deceased_at, Unset):
             deceased_at = UNSET
         elif isinstance(self.deceased_at, datetime.datetime):
-            deceased_at = self.deceased_at.isoformat()
+            deceased_at = _c.datetime_to_wire(self.deceased_at)
         else:
             deceased_at = self.deceased_at
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "dob": dob,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["dob"] = dob
         if uid is not UNSET:
             field_dict["uid"] = uid
         if ehr_partner_id is not UNSET:
@@ -86,84 +100,105 @@ class TaskV2Patient:
             field_dict["emis_id"] = emis_id
         if deceased_at is not UNSET:
             field_dict["deceased_at"] = deceased_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "TaskV2Patient")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("TaskV2Patient", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("TaskV2Patient", "id", "a string", _id)
+        id = _id
+        try:
+            _dob = src["dob"]
+        except KeyError:
+            raise _c.missing("TaskV2Patient", "dob") from None
+        dob: datetime.datetime | None
+        if isinstance(_dob, str):
+            dob = _c.parse_datetime(_dob, "TaskV2Patient", "dob")
+        elif _dob is None:
+            if not (_dob is None):
+                raise _c.wrong("TaskV2Patient", "dob", "null", _dob)
+            dob = _dob
+        else:
+            raise _c.wrong("TaskV2Patient", "dob", "a string or null", _dob)
+        _uid = src.get("uid", UNSET)
+        uid: None | str | Unset
+        if _uid is UNSET:
+            uid = UNSET
+        else:
+            if isinstance(_uid, str):
+                if not (isinstance(_uid, str)):
+                    raise _c.wrong("TaskV2Patient", "uid", "a string", _uid)
+                uid = _uid
+            elif _uid is None:
+                if not (_uid is None):
+                    raise _c.wrong("TaskV2Patient", "uid", "null", _uid)
+                uid = _uid
+            else:
+                raise _c.wrong("TaskV2Patient", "uid", "a string or null", _uid)
+        _ehr_partner_id = src.get("ehr_partner_id", UNSET)
+        ehr_partner_id: None | str | Unset
+        if _ehr_partner_id is UNSET:
+            ehr_partner_id = UNSET
+        else:
+            if isinstance(_ehr_partner_id, str):
+                if not (isinstance(_ehr_partner_id, str)):
+                    raise _c.wrong("TaskV2Patient", "ehr_partner_id", "a string", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            elif _ehr_partner_id is None:
+                if not (_ehr_partner_id is None):
+                    raise _c.wrong("TaskV2Patient", "ehr_partner_id", "null", _ehr_partner_id)
+                ehr_partner_id = _ehr_partner_id
+            else:
+                raise _c.wrong("TaskV2Patient", "ehr_partner_id", "a string or null", _ehr_partner_id)
+        _emis_id = src.get("emis_id", UNSET)
+        emis_id: None | str | Unset
+        if _emis_id is UNSET:
+            emis_id = UNSET
+        else:
+            if isinstance(_emis_id, str):
+                if not (isinstance(_emis_id, str)):
+                    raise _c.wrong("TaskV2Patient", "emis_id", "a string", _emis_id)
+                emis_id = _emis_id
+            elif _emis_id is None:
+                if not (_emis_id is None):
+                    raise _c.wrong("TaskV2Patient", "emis_id", "null", _emis_id)
+                emis_id = _emis_id
+            else:
+                raise _c.wrong("TaskV2Patient", "emis_id", "a string or null", _emis_id)
+        _deceased_at = src.get("deceased_at", UNSET)
+        deceased_at: datetime.datetime | None | Unset
+        if _deceased_at is UNSET:
+            deceased_at = UNSET
+        else:
+            if isinstance(_deceased_at, str):
+                deceased_at = _c.parse_datetime(_deceased_at, "TaskV2Patient", "deceased_at")
+            elif _deceased_at is None:
+                if not (_deceased_at is None):
+                    raise _c.wrong("TaskV2Patient", "deceased_at", "null", _deceased_at)
+                deceased_at = _deceased_at
+            else:
+                raise _c.wrong("TaskV2Patient", "deceased_at", "a string or null", _deceased_at)
 
-        def _parse_dob(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                dob_type_0 = datetime.datetime.fromisoformat(data)
-
-                return dob_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        dob = _parse_dob(d.pop("dob"))
-
-        def _parse_uid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uid = _parse_uid(d.pop("uid", UNSET))
-
-        def _parse_ehr_partner_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ehr_partner_id = _parse_ehr_partner_id(d.pop("ehr_partner_id", UNSET))
-
-        def _parse_emis_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emis_id = _parse_emis_id(d.pop("emis_id", UNSET))
-
-        def _parse_deceased_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                deceased_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return deceased_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        deceased_at = _parse_deceased_at(d.pop("deceased_at", UNSET))
-
-        task_v2_patient = cls(
-            id=id,
-            dob=dob,
-            uid=uid,
-            ehr_partner_id=ehr_partner_id,
-            emis_id=emis_id,
-            deceased_at=deceased_at,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "dob", dob)
+        _set(obj, "uid", uid)
+        _set(obj, "ehr_partner_id", ehr_partner_id)
+        _set(obj, "emis_id", emis_id)
+        _set(obj, "deceased_at", deceased_at)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        task_v2_patient.additional_properties = d
-        return task_v2_patient
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -180,3 +215,15 @@ class TaskV2Patient:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "dob",
+        "uid",
+        "ehr_partner_id",
+        "emis_id",
+        "deceased_at",
+    }
+)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.admin_prescriber_details import AdminPrescriberDetails
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.admin_prescriber_details import AdminPrescriberDetails
-
-
 T = TypeVar("T", bound="UpdateAdminRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdateAdminRequest:
     """Admin prescriber fields to change.
@@ -26,13 +28,19 @@ class UpdateAdminRequest:
         prescriber_details (AdminPrescriberDetails | None | Unset):
     """
 
-    external_prescriber_id: None | str | Unset = UNSET
-    prescriber_details: AdminPrescriberDetails | None | Unset = UNSET
+    external_prescriber_id: None | str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.string(min_length=1), _c.null)))
+    )
+
+    prescriber_details: AdminPrescriberDetails | None | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(_c.one_of(_c.unset, _c.one_of(_c.instance(AdminPrescriberDetails), _c.null))),
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.admin_prescriber_details import AdminPrescriberDetails  # noqa: PLC0415
-
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         external_prescriber_id: None | str | Unset
         if isinstance(self.external_prescriber_id, Unset):
             external_prescriber_id = UNSET
@@ -47,55 +55,62 @@ class UpdateAdminRequest:
         else:
             prescriber_details = self.prescriber_details
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if external_prescriber_id is not UNSET:
             field_dict["external_prescriber_id"] = external_prescriber_id
         if prescriber_details is not UNSET:
             field_dict["prescriber_details"] = prescriber_details
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.admin_prescriber_details import AdminPrescriberDetails  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateAdminRequest")
+        _external_prescriber_id = src.get("external_prescriber_id", UNSET)
+        external_prescriber_id: None | str | Unset
+        if _external_prescriber_id is UNSET:
+            external_prescriber_id = UNSET
+        else:
+            if isinstance(_external_prescriber_id, str):
+                if not (isinstance(_external_prescriber_id, str)):
+                    raise _c.wrong("UpdateAdminRequest", "external_prescriber_id", "a string", _external_prescriber_id)
+                external_prescriber_id = _external_prescriber_id
+            elif _external_prescriber_id is None:
+                if not (_external_prescriber_id is None):
+                    raise _c.wrong("UpdateAdminRequest", "external_prescriber_id", "null", _external_prescriber_id)
+                external_prescriber_id = _external_prescriber_id
+            else:
+                raise _c.wrong(
+                    "UpdateAdminRequest", "external_prescriber_id", "a string or null", _external_prescriber_id
+                )
+        _prescriber_details = src.get("prescriber_details", UNSET)
+        prescriber_details: AdminPrescriberDetails | None | Unset
+        if _prescriber_details is UNSET:
+            prescriber_details = UNSET
+        else:
+            if isinstance(_prescriber_details, dict):
+                try:
+                    prescriber_details = AdminPrescriberDetails.from_dict(_prescriber_details)
+                except ResponseValidationError as exc:
+                    raise exc.nested("UpdateAdminRequest", "prescriber_details") from None
+            elif _prescriber_details is None:
+                if not (_prescriber_details is None):
+                    raise _c.wrong("UpdateAdminRequest", "prescriber_details", "null", _prescriber_details)
+                prescriber_details = _prescriber_details
+            else:
+                raise _c.wrong(
+                    "UpdateAdminRequest", "prescriber_details", "AdminPrescriberDetails or null", _prescriber_details
+                )
 
-        d = dict(src_dict)
-
-        def _parse_external_prescriber_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_prescriber_id = _parse_external_prescriber_id(d.pop("external_prescriber_id", UNSET))
-
-        def _parse_prescriber_details(data: object) -> AdminPrescriberDetails | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                prescriber_details_type_0 = AdminPrescriberDetails.from_dict(data)
-
-                return prescriber_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AdminPrescriberDetails | None | Unset, data)
-
-        prescriber_details = _parse_prescriber_details(d.pop("prescriber_details", UNSET))
-
-        update_admin_request = cls(
-            external_prescriber_id=external_prescriber_id,
-            prescriber_details=prescriber_details,
+        obj = _new(cls)
+        _set(obj, "external_prescriber_id", external_prescriber_id)
+        _set(obj, "prescriber_details", prescriber_details)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_admin_request.additional_properties = d
-        return update_admin_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -112,3 +127,11 @@ class UpdateAdminRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "external_prescriber_id",
+        "prescriber_details",
+    }
+)

@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="UpdateAdminResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdateAdminResponse:
     """Id of the updated admin.
@@ -19,33 +24,39 @@ class UpdateAdminResponse:
         admin_id (str):
     """
 
-    admin_id: str
+    admin_id: str = _attrs_field(validator=_c.validator(_c.string()))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         admin_id = self.admin_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "admin_id": admin_id,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["admin_id"] = admin_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        admin_id = d.pop("admin_id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateAdminResponse")
+        try:
+            _admin_id = src["admin_id"]
+        except KeyError:
+            raise _c.missing("UpdateAdminResponse", "admin_id") from None
+        admin_id: str
+        if not (isinstance(_admin_id, str)):
+            raise _c.wrong("UpdateAdminResponse", "admin_id", "a string", _admin_id)
+        admin_id = _admin_id
 
-        update_admin_response = cls(
-            admin_id=admin_id,
+        obj = _new(cls)
+        _set(obj, "admin_id", admin_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_admin_response.additional_properties = d
-        return update_admin_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -62,3 +73,10 @@ class UpdateAdminResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "admin_id",
+    }
+)

@@ -8,11 +8,15 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateBookingLinkRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdateBookingLinkRequest:
     """Changes to a booking link (typed from a cut example).
@@ -23,47 +27,72 @@ class UpdateBookingLinkRequest:
         practitioner_id (str | Unset):
     """
 
-    appointment_type_id: str | Unset = UNSET
-    location_id: str | Unset = UNSET
-    practitioner_id: str | Unset = UNSET
+    appointment_type_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    location_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    practitioner_id: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         appointment_type_id = self.appointment_type_id
 
         location_id = self.location_id
 
         practitioner_id = self.practitioner_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if appointment_type_id is not UNSET:
             field_dict["appointment_type_id"] = appointment_type_id
         if location_id is not UNSET:
             field_dict["location_id"] = location_id
         if practitioner_id is not UNSET:
             field_dict["practitioner_id"] = practitioner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        appointment_type_id = d.pop("appointment_type_id", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateBookingLinkRequest")
+        _appointment_type_id = src.get("appointment_type_id", UNSET)
+        appointment_type_id: str | Unset
+        if _appointment_type_id is UNSET:
+            appointment_type_id = UNSET
+        else:
+            if not (isinstance(_appointment_type_id, str)):
+                raise _c.wrong("UpdateBookingLinkRequest", "appointment_type_id", "a string", _appointment_type_id)
+            appointment_type_id = _appointment_type_id
+        _location_id = src.get("location_id", UNSET)
+        location_id: str | Unset
+        if _location_id is UNSET:
+            location_id = UNSET
+        else:
+            if not (isinstance(_location_id, str)):
+                raise _c.wrong("UpdateBookingLinkRequest", "location_id", "a string", _location_id)
+            location_id = _location_id
+        _practitioner_id = src.get("practitioner_id", UNSET)
+        practitioner_id: str | Unset
+        if _practitioner_id is UNSET:
+            practitioner_id = UNSET
+        else:
+            if not (isinstance(_practitioner_id, str)):
+                raise _c.wrong("UpdateBookingLinkRequest", "practitioner_id", "a string", _practitioner_id)
+            practitioner_id = _practitioner_id
 
-        location_id = d.pop("location_id", UNSET)
-
-        practitioner_id = d.pop("practitioner_id", UNSET)
-
-        update_booking_link_request = cls(
-            appointment_type_id=appointment_type_id,
-            location_id=location_id,
-            practitioner_id=practitioner_id,
+        obj = _new(cls)
+        _set(obj, "appointment_type_id", appointment_type_id)
+        _set(obj, "location_id", location_id)
+        _set(obj, "practitioner_id", practitioner_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_booking_link_request.additional_properties = d
-        return update_booking_link_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -80,3 +109,12 @@ class UpdateBookingLinkRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "appointment_type_id",
+        "location_id",
+        "practitioner_id",
+    }
+)

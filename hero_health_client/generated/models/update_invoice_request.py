@@ -8,29 +8,55 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="UpdateInvoiceRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdateInvoiceRequest:
-    """Invoice changes; fields not documented beyond issuer_id (the updating admin's id) being required."""
+    """Invoice changes; only issuer_id is documented. Other fields go in additional properties.
+
+    Attributes:
+        issuer_id (str): Admin id of the person updating the invoice.
+    """
+
+    issuer_id: str = _attrs_field(validator=_c.validator(_c.string()))
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
+        issuer_id = self.issuer_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["issuer_id"] = issuer_id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        update_invoice_request = cls()
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateInvoiceRequest")
+        try:
+            _issuer_id = src["issuer_id"]
+        except KeyError:
+            raise _c.missing("UpdateInvoiceRequest", "issuer_id") from None
+        issuer_id: str
+        if not (isinstance(_issuer_id, str)):
+            raise _c.wrong("UpdateInvoiceRequest", "issuer_id", "a string", _issuer_id)
+        issuer_id = _issuer_id
 
-        update_invoice_request.additional_properties = d
-        return update_invoice_request
+        obj = _new(cls)
+        _set(obj, "issuer_id", issuer_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        )
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -47,3 +73,10 @@ class UpdateInvoiceRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "issuer_id",
+    }
+)

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.practice_group_address import PracticeGroupAddress
+from ..models.practice_group_prescription_partner_credentials import PracticeGroupPrescriptionPartnerCredentials
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.practice_group_address import PracticeGroupAddress
-    from ..models.practice_group_prescription_partner_credentials import PracticeGroupPrescriptionPartnerCredentials
-
-
 T = TypeVar("T", bound="UpdatePracticeGroupRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdatePracticeGroupRequest:
     """Practice group fields to change (typed from a truncated example).
@@ -31,14 +33,29 @@ class UpdatePracticeGroupRequest:
         address (PracticeGroupAddress | Unset): Postal address of the practice group (typed from a truncated example).
     """
 
-    name: str | Unset = UNSET
-    prescription_partner_enabled: bool | Unset = UNSET
-    prescription_partner: str | Unset = UNSET
-    prescription_partner_credentials: PracticeGroupPrescriptionPartnerCredentials | Unset = UNSET
-    address: PracticeGroupAddress | Unset = UNSET
+    name: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    prescription_partner_enabled: bool | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.boolean))
+    )
+
+    prescription_partner: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string()))
+    )
+
+    prescription_partner_credentials: PracticeGroupPrescriptionPartnerCredentials | Unset = _attrs_field(
+        default=UNSET,
+        validator=_c.validator(_c.one_of(_c.unset, _c.instance(PracticeGroupPrescriptionPartnerCredentials))),
+    )
+
+    address: PracticeGroupAddress | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(PracticeGroupAddress)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         name = self.name
 
         prescription_partner_enabled = self.prescription_partner_enabled
@@ -53,9 +70,7 @@ class UpdatePracticeGroupRequest:
         if not isinstance(self.address, Unset):
             address = self.address.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if name is not UNSET:
             field_dict["name"] = name
         if prescription_partner_enabled is not UNSET:
@@ -66,47 +81,74 @@ class UpdatePracticeGroupRequest:
             field_dict["prescription_partner_credentials"] = prescription_partner_credentials
         if address is not UNSET:
             field_dict["address"] = address
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.practice_group_address import PracticeGroupAddress  # noqa: PLC0415
-        from ..models.practice_group_prescription_partner_credentials import PracticeGroupPrescriptionPartnerCredentials  # noqa: PLC0415
-
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        prescription_partner_enabled = d.pop("prescription_partner_enabled", UNSET)
-
-        prescription_partner = d.pop("prescription_partner", UNSET)
-
-        _prescription_partner_credentials = d.pop("prescription_partner_credentials", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdatePracticeGroupRequest")
+        _name = src.get("name", UNSET)
+        name: str | Unset
+        if _name is UNSET:
+            name = UNSET
+        else:
+            if not (isinstance(_name, str)):
+                raise _c.wrong("UpdatePracticeGroupRequest", "name", "a string", _name)
+            name = _name
+        _prescription_partner_enabled = src.get("prescription_partner_enabled", UNSET)
+        prescription_partner_enabled: bool | Unset
+        if _prescription_partner_enabled is UNSET:
+            prescription_partner_enabled = UNSET
+        else:
+            if not (isinstance(_prescription_partner_enabled, bool)):
+                raise _c.wrong(
+                    "UpdatePracticeGroupRequest",
+                    "prescription_partner_enabled",
+                    "a boolean",
+                    _prescription_partner_enabled,
+                )
+            prescription_partner_enabled = _prescription_partner_enabled
+        _prescription_partner = src.get("prescription_partner", UNSET)
+        prescription_partner: str | Unset
+        if _prescription_partner is UNSET:
+            prescription_partner = UNSET
+        else:
+            if not (isinstance(_prescription_partner, str)):
+                raise _c.wrong("UpdatePracticeGroupRequest", "prescription_partner", "a string", _prescription_partner)
+            prescription_partner = _prescription_partner
+        _prescription_partner_credentials = src.get("prescription_partner_credentials", UNSET)
         prescription_partner_credentials: PracticeGroupPrescriptionPartnerCredentials | Unset
-        if isinstance(_prescription_partner_credentials, Unset):
+        if _prescription_partner_credentials is UNSET:
             prescription_partner_credentials = UNSET
         else:
-            prescription_partner_credentials = PracticeGroupPrescriptionPartnerCredentials.from_dict(
-                _prescription_partner_credentials
-            )
-
-        _address = d.pop("address", UNSET)
+            try:
+                prescription_partner_credentials = PracticeGroupPrescriptionPartnerCredentials.from_dict(
+                    _prescription_partner_credentials
+                )
+            except ResponseValidationError as exc:
+                raise exc.nested("UpdatePracticeGroupRequest", "prescription_partner_credentials") from None
+        _address = src.get("address", UNSET)
         address: PracticeGroupAddress | Unset
-        if isinstance(_address, Unset):
+        if _address is UNSET:
             address = UNSET
         else:
-            address = PracticeGroupAddress.from_dict(_address)
+            try:
+                address = PracticeGroupAddress.from_dict(_address)
+            except ResponseValidationError as exc:
+                raise exc.nested("UpdatePracticeGroupRequest", "address") from None
 
-        update_practice_group_request = cls(
-            name=name,
-            prescription_partner_enabled=prescription_partner_enabled,
-            prescription_partner=prescription_partner,
-            prescription_partner_credentials=prescription_partner_credentials,
-            address=address,
+        obj = _new(cls)
+        _set(obj, "name", name)
+        _set(obj, "prescription_partner_enabled", prescription_partner_enabled)
+        _set(obj, "prescription_partner", prescription_partner)
+        _set(obj, "prescription_partner_credentials", prescription_partner_credentials)
+        _set(obj, "address", address)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_practice_group_request.additional_properties = d
-        return update_practice_group_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -123,3 +165,14 @@ class UpdatePracticeGroupRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "prescription_partner_enabled",
+        "prescription_partner",
+        "prescription_partner_credentials",
+        "address",
+    }
+)

@@ -3,19 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
 from ..models.task_status import TaskStatus
 from ..models.update_task_request_assignee_type import UpdateTaskRequestAssigneeType
 from ..models.update_task_request_priority import UpdateTaskRequestPriority
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateTaskRequest")
+_new = object.__new__
+_set = object.__setattr__
 
 
+def _to_status(value: TaskStatus | Unset | Literal["open", "closed", "in_progress"]) -> TaskStatus | Unset:
+    """The TaskStatus member for a member or its plain value (``UpdateTaskRequest.status``)."""
+    return _c.enum_member(TaskStatus, value, "UpdateTaskRequest.status") if isinstance(value, str) else value
+
+
+def _to_priority(
+    value: UpdateTaskRequestPriority | Unset | Literal["lowest", "low", "medium", "high", "highest"],
+) -> UpdateTaskRequestPriority | Unset:
+    """The UpdateTaskRequestPriority member for a member or its plain value (``UpdateTaskRequest.priority``)."""
+    return (
+        _c.enum_member(UpdateTaskRequestPriority, value, "UpdateTaskRequest.priority")
+        if isinstance(value, str)
+        else value
+    )
+
+
+def _to_assignee_type(
+    value: UpdateTaskRequestAssigneeType | Unset | Literal["admin", "admin_team"],
+) -> UpdateTaskRequestAssigneeType | Unset:
+    """The UpdateTaskRequestAssigneeType member for a member or its plain value (``UpdateTaskRequest.assignee_type``)."""
+    return (
+        _c.enum_member(UpdateTaskRequestAssigneeType, value, "UpdateTaskRequest.assignee_type")
+        if isinstance(value, str)
+        else value
+    )
+
+
+@_c.refuse_missing
 @_attrs_define
 class UpdateTaskRequest:
     """Task attributes to change; all optional.
@@ -27,13 +58,52 @@ class UpdateTaskRequest:
         assignee_id (str | Unset):  Example: 12345.
     """
 
-    status: TaskStatus | Unset = UNSET
-    priority: UpdateTaskRequestPriority | Unset = UNSET
-    assignee_type: UpdateTaskRequestAssigneeType | Unset = UNSET
-    assignee_id: str | Unset = UNSET
+    status: TaskStatus | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_status,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset, _c.instance(TaskStatus, "one of 'open', 'closed', 'in_progress' (or a TaskStatus member)")
+            )
+        ),
+    )
+
+    priority: UpdateTaskRequestPriority | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_priority,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    UpdateTaskRequestPriority,
+                    "one of 'lowest', 'low', 'medium', 'high', 'highest' (or a UpdateTaskRequestPriority member)",
+                ),
+            )
+        ),
+    )
+
+    assignee_type: UpdateTaskRequestAssigneeType | Unset = _attrs_field(
+        default=UNSET,
+        converter=_to_assignee_type,
+        validator=_c.validator(
+            _c.one_of(
+                _c.unset,
+                _c.instance(
+                    UpdateTaskRequestAssigneeType,
+                    "one of 'admin', 'admin_team' (or a UpdateTaskRequestAssigneeType member)",
+                ),
+            )
+        ),
+    )
+
+    assignee_id: str | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string(pattern="^\\d+$")))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
             status = self.status.value
@@ -48,9 +118,7 @@ class UpdateTaskRequest:
 
         assignee_id = self.assignee_id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         if status is not UNSET:
             field_dict["status"] = status
         if priority is not UNSET:
@@ -59,44 +127,52 @@ class UpdateTaskRequest:
             field_dict["assignee_type"] = assignee_type
         if assignee_id is not UNSET:
             field_dict["assignee_id"] = assignee_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _status = d.pop("status", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateTaskRequest")
+        _status = src.get("status", UNSET)
         status: TaskStatus | Unset
-        if isinstance(_status, Unset):
+        if _status is UNSET:
             status = UNSET
         else:
-            status = TaskStatus(_status)
-
-        _priority = d.pop("priority", UNSET)
+            status = _c.enum_from_wire(TaskStatus, _status, "UpdateTaskRequest", "status")
+        _priority = src.get("priority", UNSET)
         priority: UpdateTaskRequestPriority | Unset
-        if isinstance(_priority, Unset):
+        if _priority is UNSET:
             priority = UNSET
         else:
-            priority = UpdateTaskRequestPriority(_priority)
-
-        _assignee_type = d.pop("assignee_type", UNSET)
+            priority = _c.enum_from_wire(UpdateTaskRequestPriority, _priority, "UpdateTaskRequest", "priority")
+        _assignee_type = src.get("assignee_type", UNSET)
         assignee_type: UpdateTaskRequestAssigneeType | Unset
-        if isinstance(_assignee_type, Unset):
+        if _assignee_type is UNSET:
             assignee_type = UNSET
         else:
-            assignee_type = UpdateTaskRequestAssigneeType(_assignee_type)
+            assignee_type = _c.enum_from_wire(
+                UpdateTaskRequestAssigneeType, _assignee_type, "UpdateTaskRequest", "assignee_type"
+            )
+        _assignee_id = src.get("assignee_id", UNSET)
+        assignee_id: str | Unset
+        if _assignee_id is UNSET:
+            assignee_id = UNSET
+        else:
+            if not (isinstance(_assignee_id, str)):
+                raise _c.wrong("UpdateTaskRequest", "assignee_id", "a string", _assignee_id)
+            assignee_id = _assignee_id
 
-        assignee_id = d.pop("assignee_id", UNSET)
-
-        update_task_request = cls(
-            status=status,
-            priority=priority,
-            assignee_type=assignee_type,
-            assignee_id=assignee_id,
+        obj = _new(cls)
+        _set(obj, "status", status)
+        _set(obj, "priority", priority)
+        _set(obj, "assignee_type", assignee_type)
+        _set(obj, "assignee_id", assignee_id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_task_request.additional_properties = d
-        return update_task_request
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -113,3 +189,13 @@ class UpdateTaskRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "status",
+        "priority",
+        "assignee_type",
+        "assignee_id",
+    }
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.update_task_response_data import UpdateTaskResponseData
-
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.update_task_response_data import UpdateTaskResponseData
 
 T = TypeVar("T", bound="UpdateTaskResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdateTaskResponse:
     """Confirms the updated task.
@@ -23,35 +26,40 @@ class UpdateTaskResponse:
         data (UpdateTaskResponseData): Reference to the updated task.
     """
 
-    data: UpdateTaskResponseData
+    data: UpdateTaskResponseData = _attrs_field(validator=_c.validator(_c.instance(UpdateTaskResponseData)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         data = self.data.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["data"] = data
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.update_task_response_data import UpdateTaskResponseData  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateTaskResponse")
+        try:
+            _data = src["data"]
+        except KeyError:
+            raise _c.missing("UpdateTaskResponse", "data") from None
+        data: UpdateTaskResponseData
+        try:
+            data = UpdateTaskResponseData.from_dict(_data)
+        except ResponseValidationError as exc:
+            raise exc.nested("UpdateTaskResponse", "data") from None
 
-        d = dict(src_dict)
-        data = UpdateTaskResponseData.from_dict(d.pop("data"))
-
-        update_task_response = cls(
-            data=data,
+        obj = _new(cls)
+        _set(obj, "data", data)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_task_response.additional_properties = d
-        return update_task_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -68,3 +76,10 @@ class UpdateTaskResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "data",
+    }
+)

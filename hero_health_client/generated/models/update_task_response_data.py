@@ -8,9 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="UpdateTaskResponseData")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class UpdateTaskResponseData:
     """Reference to the updated task.
@@ -19,33 +24,39 @@ class UpdateTaskResponseData:
         id (str):  Example: 12345.
     """
 
-    id: str
+    id: str = _attrs_field(validator=_c.validator(_c.string(pattern="^\\d+$")))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "UpdateTaskResponseData")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("UpdateTaskResponseData", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("UpdateTaskResponseData", "id", "a string", _id)
+        id = _id
 
-        update_task_response_data = cls(
-            id=id,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        update_task_response_data.additional_properties = d
-        return update_task_response_data
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -62,3 +73,10 @@ class UpdateTaskResponseData:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+    }
+)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.validation_issue import ValidationIssue
-
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.validation_issue import ValidationIssue
 
 T = TypeVar("T", bound="ValidationErrorResponse")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ValidationErrorResponse:
     """Body of a 400 answer; one entry in `message` per rejected field.
@@ -25,12 +28,16 @@ class ValidationErrorResponse:
         message (list[ValidationIssue]):
     """
 
-    error: bool
-    status_code: float
-    message: list[ValidationIssue]
+    error: bool = _attrs_field(validator=_c.validator(_c.boolean))
+
+    status_code: float = _attrs_field(validator=_c.validator(_c.number))
+
+    message: list[ValidationIssue] = _attrs_field(validator=_c.validator(_c.list_of(_c.instance(ValidationIssue))))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         error = self.error
 
         status_code = self.status_code
@@ -40,42 +47,59 @@ class ValidationErrorResponse:
             message_item = message_item_data.to_dict()
             message.append(message_item)
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "error": error,
-                "statusCode": status_code,
-                "message": message,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["error"] = error
+        field_dict["statusCode"] = status_code
+        field_dict["message"] = message
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.validation_issue import ValidationIssue  # noqa: PLC0415
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ValidationErrorResponse")
+        try:
+            _error = src["error"]
+        except KeyError:
+            raise _c.missing("ValidationErrorResponse", "error") from None
+        error: bool
+        if not (isinstance(_error, bool)):
+            raise _c.wrong("ValidationErrorResponse", "error", "a boolean", _error)
+        error = _error
+        try:
+            _status_code = src["statusCode"]
+        except KeyError:
+            raise _c.missing("ValidationErrorResponse", "statusCode") from None
+        status_code: float
+        if not (isinstance(_status_code, (int, float)) and not isinstance(_status_code, bool)):
+            raise _c.wrong("ValidationErrorResponse", "statusCode", "a number", _status_code)
+        status_code = _status_code
+        try:
+            _message = src["message"]
+        except KeyError:
+            raise _c.missing("ValidationErrorResponse", "message") from None
+        message: list[ValidationIssue]
+        if not isinstance(_message, list):
+            raise _c.wrong("ValidationErrorResponse", "message", "an array", _message)
+        _message_1_items: list[Any] = []
+        _message_1_value: Any
+        for _message_1_item in _message:
+            try:
+                _message_1_value = ValidationIssue.from_dict(_message_1_item)
+            except ResponseValidationError as exc:
+                raise exc.nested("ValidationErrorResponse", "message" + f"[{len(_message_1_items)}]") from None
+            _message_1_items.append(_message_1_value)
+        message = _message_1_items
 
-        d = dict(src_dict)
-        error = d.pop("error")
-
-        status_code = d.pop("statusCode")
-
-        message = []
-        _message = d.pop("message")
-        for message_item_data in _message:
-            message_item = ValidationIssue.from_dict(message_item_data)
-
-            message.append(message_item)
-
-        validation_error_response = cls(
-            error=error,
-            status_code=status_code,
-            message=message,
+        obj = _new(cls)
+        _set(obj, "error", error)
+        _set(obj, "status_code", status_code)
+        _set(obj, "message", message)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        validation_error_response.additional_properties = d
-        return validation_error_response
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -92,3 +116,12 @@ class ValidationErrorResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "error",
+        "statusCode",
+        "message",
+    }
+)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+
 T = TypeVar("T", bound="ValidationIssue")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class ValidationIssue:
     """
@@ -20,47 +25,72 @@ class ValidationIssue:
         path (list[Any]): Location of the rejected field, one element per level.
     """
 
-    code: str
-    expected: str
-    path: list[Any]
+    code: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    expected: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    path: list[Any] = _attrs_field(validator=_c.validator(_c.list_of(_c.anything)))
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         code = self.code
 
         expected = self.expected
 
         path = self.path
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-                "expected": expected,
-                "path": path,
-            }
-        )
-
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["code"] = code
+        field_dict["expected"] = expected
+        field_dict["path"] = path
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code")
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "ValidationIssue")
+        try:
+            _code = src["code"]
+        except KeyError:
+            raise _c.missing("ValidationIssue", "code") from None
+        code: str
+        if not (isinstance(_code, str)):
+            raise _c.wrong("ValidationIssue", "code", "a string", _code)
+        code = _code
+        try:
+            _expected = src["expected"]
+        except KeyError:
+            raise _c.missing("ValidationIssue", "expected") from None
+        expected: str
+        if not (isinstance(_expected, str)):
+            raise _c.wrong("ValidationIssue", "expected", "a string", _expected)
+        expected = _expected
+        try:
+            _path = src["path"]
+        except KeyError:
+            raise _c.missing("ValidationIssue", "path") from None
+        path: list[Any]
+        if not isinstance(_path, list):
+            raise _c.wrong("ValidationIssue", "path", "an array", _path)
+        _path_1_items: list[Any] = []
+        _path_1_value: Any
+        for _path_1_item in _path:
+            _path_1_value = _path_1_item
+            _path_1_items.append(_path_1_value)
+        path = _path_1_items
 
-        expected = d.pop("expected")
-
-        path = cast(list[Any], d.pop("path"))
-
-        validation_issue = cls(
-            code=code,
-            expected=expected,
-            path=path,
+        obj = _new(cls)
+        _set(obj, "code", code)
+        _set(obj, "expected", expected)
+        _set(obj, "path", path)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        validation_issue.additional_properties = d
-        return validation_issue
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -77,3 +107,12 @@ class ValidationIssue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "code",
+        "expected",
+        "path",
+    }
+)

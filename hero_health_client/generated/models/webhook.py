@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .. import _checks as _c
+from ..errors import ResponseValidationError
+from ..models.webhook_headers import WebhookHeaders
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.webhook_headers import WebhookHeaders
-
-
 T = TypeVar("T", bound="Webhook")
+_new = object.__new__
+_set = object.__setattr__
 
 
+@_c.refuse_missing
 @_attrs_define
 class Webhook:
     """A registered webhook.
@@ -31,16 +33,26 @@ class Webhook:
         headers (WebhookHeaders | Unset):
     """
 
-    id: str
-    event_type: str
-    url: str
-    created_at: str
-    updated_at: str
-    signing_key: str | Unset = UNSET
-    headers: WebhookHeaders | Unset = UNSET
+    id: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    event_type: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    url: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    created_at: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    updated_at: str = _attrs_field(validator=_c.validator(_c.string()))
+
+    signing_key: str | Unset = _attrs_field(default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.string())))
+
+    headers: WebhookHeaders | Unset = _attrs_field(
+        default=UNSET, validator=_c.validator(_c.one_of(_c.unset, _c.instance(WebhookHeaders)))
+    )
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model: its fields (unset ones left out) and ``additional_properties``."""
         id = self.id
 
         event_type = self.event_type
@@ -57,60 +69,94 @@ class Webhook:
         if not isinstance(self.headers, Unset):
             headers = self.headers.to_dict()
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "event_type": event_type,
-                "url": url,
-                "created_at": created_at,
-                "updated_at": updated_at,
-            }
-        )
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = id
+        field_dict["event_type"] = event_type
+        field_dict["url"] = url
+        field_dict["created_at"] = created_at
+        field_dict["updated_at"] = updated_at
         if signing_key is not UNSET:
             field_dict["signing_key"] = signing_key
         if headers is not UNSET:
             field_dict["headers"] = headers
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.webhook_headers import WebhookHeaders  # noqa: PLC0415
-
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        event_type = d.pop("event_type")
-
-        url = d.pop("url")
-
-        created_at = d.pop("created_at")
-
-        updated_at = d.pop("updated_at")
-
-        signing_key = d.pop("signing_key", UNSET)
-
-        _headers = d.pop("headers", UNSET)
+        """Parse an answer's JSON object; raises ResponseValidationError naming the path that failed."""
+        src = src_dict if type(src_dict) is dict else _c.as_object(src_dict, "Webhook")
+        try:
+            _id = src["id"]
+        except KeyError:
+            raise _c.missing("Webhook", "id") from None
+        id: str
+        if not (isinstance(_id, str)):
+            raise _c.wrong("Webhook", "id", "a string", _id)
+        id = _id
+        try:
+            _event_type = src["event_type"]
+        except KeyError:
+            raise _c.missing("Webhook", "event_type") from None
+        event_type: str
+        if not (isinstance(_event_type, str)):
+            raise _c.wrong("Webhook", "event_type", "a string", _event_type)
+        event_type = _event_type
+        try:
+            _url = src["url"]
+        except KeyError:
+            raise _c.missing("Webhook", "url") from None
+        url: str
+        if not (isinstance(_url, str)):
+            raise _c.wrong("Webhook", "url", "a string", _url)
+        url = _url
+        try:
+            _created_at = src["created_at"]
+        except KeyError:
+            raise _c.missing("Webhook", "created_at") from None
+        created_at: str
+        if not (isinstance(_created_at, str)):
+            raise _c.wrong("Webhook", "created_at", "a string", _created_at)
+        created_at = _created_at
+        try:
+            _updated_at = src["updated_at"]
+        except KeyError:
+            raise _c.missing("Webhook", "updated_at") from None
+        updated_at: str
+        if not (isinstance(_updated_at, str)):
+            raise _c.wrong("Webhook", "updated_at", "a string", _updated_at)
+        updated_at = _updated_at
+        _signing_key = src.get("signing_key", UNSET)
+        signing_key: str | Unset
+        if _signing_key is UNSET:
+            signing_key = UNSET
+        else:
+            if not (isinstance(_signing_key, str)):
+                raise _c.wrong("Webhook", "signing_key", "a string", _signing_key)
+            signing_key = _signing_key
+        _headers = src.get("headers", UNSET)
         headers: WebhookHeaders | Unset
-        if isinstance(_headers, Unset):
+        if _headers is UNSET:
             headers = UNSET
         else:
-            headers = WebhookHeaders.from_dict(_headers)
+            try:
+                headers = WebhookHeaders.from_dict(_headers)
+            except ResponseValidationError as exc:
+                raise exc.nested("Webhook", "headers") from None
 
-        webhook = cls(
-            id=id,
-            event_type=event_type,
-            url=url,
-            created_at=created_at,
-            updated_at=updated_at,
-            signing_key=signing_key,
-            headers=headers,
+        obj = _new(cls)
+        _set(obj, "id", id)
+        _set(obj, "event_type", event_type)
+        _set(obj, "url", url)
+        _set(obj, "created_at", created_at)
+        _set(obj, "updated_at", updated_at)
+        _set(obj, "signing_key", signing_key)
+        _set(obj, "headers", headers)
+        _set(
+            obj,
+            "additional_properties",
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
         )
-
-        webhook.additional_properties = d
-        return webhook
+        return obj
 
     @property
     def additional_keys(self) -> list[str]:
@@ -127,3 +173,16 @@ class Webhook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "event_type",
+        "url",
+        "created_at",
+        "updated_at",
+        "signing_key",
+        "headers",
+    }
+)

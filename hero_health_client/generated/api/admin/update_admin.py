@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.update_admin_request import UpdateAdminRequest
 from ...models.update_admin_response import UpdateAdminResponse
 from ...types import Response
@@ -28,19 +30,25 @@ async def asyncio_detailed(
         body (UpdateAdminRequest): Admin prescriber fields to change.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[UpdateAdminResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "update_admin.id", _c.string())
+    if not isinstance(body, UpdateAdminRequest):
+        raise RequestValidationError("update_admin.body", "a UpdateAdminRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/v1/admins/{id}".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "extensions": {
             "path_template": "/v1/admins/{id}",
@@ -52,13 +60,23 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("UpdateAdminResponse") from exc.__cause__
 
     parsed: UpdateAdminResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = UpdateAdminResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "PATCH /v1/admins/{id}", "UpdateAdminResponse") from None
+        try:
+            parsed = UpdateAdminResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="PATCH /v1/admins/{id}", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -83,8 +101,10 @@ async def asyncio(
         body (UpdateAdminRequest): Admin prescriber fields to change.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         UpdateAdminResponse
@@ -96,5 +116,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="UpdateAdminResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="PATCH /v1/admins/{id}",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.count_slots_response import CountSlotsResponse
 from ...types import UNSET, Response, Unset
 
@@ -32,12 +34,20 @@ async def asyncio_detailed(
         end_date (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[CountSlotsResponse]
     """
+
+    _c.parameter(appointment_type_id, "count_slots.appointment_type_id", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(location_id, "count_slots.location_id", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(practitioner_id, "count_slots.practitioner_id", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(start_date, "count_slots.start_date", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(end_date, "count_slots.end_date", _c.one_of(_c.unset, _c.string()))
 
     params: dict[str, Any] = {}
 
@@ -63,13 +73,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("CountSlotsResponse") from exc.__cause__
 
     parsed: CountSlotsResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = CountSlotsResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v1/slots/count", "CountSlotsResponse") from None
+        try:
+            parsed = CountSlotsResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/slots/count", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -100,8 +120,10 @@ async def asyncio(
         end_date (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         CountSlotsResponse
@@ -116,5 +138,15 @@ async def asyncio(
         end_date=end_date,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="CountSlotsResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/slots/count",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

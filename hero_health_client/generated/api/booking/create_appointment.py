@@ -5,17 +5,19 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.create_appointment_request import CreateAppointmentRequest
 from ...models.create_appointment_response import CreateAppointmentResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateAppointmentRequest | Unset = UNSET,
+    body: CreateAppointmentRequest,
 ) -> Response[CreateAppointmentResponse]:
     """Reserve an appointment
 
@@ -24,15 +26,20 @@ async def asyncio_detailed(
     ``POST /v1/appointments``
 
     Args:
-        body (CreateAppointmentRequest | Unset): Details of the appointment to reserve.
+        body (CreateAppointmentRequest): Details of the appointment to reserve.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[CreateAppointmentResponse]
     """
+
+    if not isinstance(body, CreateAppointmentRequest):
+        raise RequestValidationError("create_appointment.body", "a CreateAppointmentRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
@@ -44,20 +51,28 @@ async def asyncio_detailed(
             "operation_id": "create_appointment",
         },
     }
-
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("CreateAppointmentResponse") from exc.__cause__
 
     parsed: CreateAppointmentResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = CreateAppointmentResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/appointments", "CreateAppointmentResponse") from None
+        try:
+            parsed = CreateAppointmentResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/appointments", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -70,7 +85,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateAppointmentRequest | Unset = UNSET,
+    body: CreateAppointmentRequest,
 ) -> CreateAppointmentResponse:
     """Reserve an appointment
 
@@ -79,11 +94,13 @@ async def asyncio(
     ``POST /v1/appointments``
 
     Args:
-        body (CreateAppointmentRequest | Unset): Details of the appointment to reserve.
+        body (CreateAppointmentRequest): Details of the appointment to reserve.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         CreateAppointmentResponse
@@ -94,5 +111,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="CreateAppointmentResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/appointments",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

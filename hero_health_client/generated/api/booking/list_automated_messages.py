@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.list_automated_messages_response import ListAutomatedMessagesResponse
 from ...types import UNSET, Response, Unset
 
@@ -36,12 +38,22 @@ async def asyncio_detailed(
         notification_type (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ListAutomatedMessagesResponse]
     """
+
+    _c.parameter(page_index, "list_automated_messages.page_index", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(page_size, "list_automated_messages.page_size", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(order_by, "list_automated_messages.order_by", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(order_descending, "list_automated_messages.order_descending", _c.one_of(_c.unset, _c.boolean))
+    _c.parameter(recipient_id, "list_automated_messages.recipient_id", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(status, "list_automated_messages.status", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(notification_type, "list_automated_messages.notification_type", _c.one_of(_c.unset, _c.string()))
 
     params: dict[str, Any] = {}
 
@@ -71,13 +83,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ListAutomatedMessagesResponse") from exc.__cause__
 
     parsed: ListAutomatedMessagesResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ListAutomatedMessagesResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v2/automated_messages", "ListAutomatedMessagesResponse") from None
+        try:
+            parsed = ListAutomatedMessagesResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v2/automated_messages", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -112,8 +134,10 @@ async def asyncio(
         notification_type (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ListAutomatedMessagesResponse
@@ -130,5 +154,15 @@ async def asyncio(
         notification_type=notification_type,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ListAutomatedMessagesResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v2/automated_messages",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.search_hca_consultants_response import SearchHcaConsultantsResponse
 from ...types import UNSET, Response, Unset
 
@@ -26,12 +28,17 @@ async def asyncio_detailed(
         fields (list[str] | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[SearchHcaConsultantsResponse]
     """
+
+    _c.parameter(search, "search_hca_consultants.search", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(fields, "search_hca_consultants.fields", _c.one_of(_c.unset, _c.list_of(_c.string())))
 
     params: dict[str, Any] = {}
 
@@ -55,13 +62,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("SearchHcaConsultantsResponse") from exc.__cause__
 
     parsed: SearchHcaConsultantsResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = SearchHcaConsultantsResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v1/booking-hca/consultants", "SearchHcaConsultantsResponse") from None
+        try:
+            parsed = SearchHcaConsultantsResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/booking-hca/consultants", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -86,8 +103,10 @@ async def asyncio(
         fields (list[str] | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         SearchHcaConsultantsResponse
@@ -99,5 +118,15 @@ async def asyncio(
         fields=fields,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="SearchHcaConsultantsResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/booking-hca/consultants",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.episode_assignee_type import EpisodeAssigneeType
 from ...models.episode_priority import EpisodePriority
 from ...models.episode_status import EpisodeStatus
@@ -42,12 +44,65 @@ async def asyncio_detailed(
         order_descending (list[str] | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ListEpisodesResponse]
     """
+
+    _c.parameter(page_index, "list_episodes.page_index", _c.one_of(_c.unset, _c.integer))
+    _c.parameter(page_size, "list_episodes.page_size", _c.one_of(_c.unset, _c.integer))
+    _c.parameter(assignee_id, "list_episodes.assignee_id", _c.one_of(_c.unset, _c.list_of(_c.string())))
+    _c.parameter(
+        assignee_type,
+        "list_episodes.assignee_type",
+        _c.one_of(
+            _c.unset,
+            _c.list_of(
+                _c.instance(
+                    EpisodeAssigneeType, "one of 'Admin', 'AdminTeam', 'Unassigned' (or a EpisodeAssigneeType member)"
+                )
+            ),
+        ),
+    )
+    _c.parameter(
+        status,
+        "list_episodes.status",
+        _c.one_of(
+            _c.unset,
+            _c.list_of(
+                _c.instance(EpisodeStatus, "one of 'open', 'closed', 'in_progress' (or a EpisodeStatus member)")
+            ),
+        ),
+    )
+    _c.parameter(
+        priority,
+        "list_episodes.priority",
+        _c.one_of(
+            _c.unset,
+            _c.list_of(
+                _c.instance(
+                    EpisodePriority, "one of 'lowest', 'low', 'medium', 'high', 'highest' (or a EpisodePriority member)"
+                )
+            ),
+        ),
+    )
+    _c.parameter(
+        order_by,
+        "list_episodes.order_by",
+        _c.one_of(
+            _c.unset,
+            _c.list_of(
+                _c.instance(
+                    ListEpisodesOrderByItem, "one of 'created_at', 'priority' (or a ListEpisodesOrderByItem member)"
+                )
+            ),
+        ),
+    )
+    _c.parameter(order_descending, "list_episodes.order_descending", _c.one_of(_c.unset, _c.list_of(_c.string())))
 
     params: dict[str, Any] = {}
 
@@ -115,13 +170,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ListEpisodesResponse") from exc.__cause__
 
     parsed: ListEpisodesResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ListEpisodesResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v1/episodes", "ListEpisodesResponse") from None
+        try:
+            parsed = ListEpisodesResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/episodes", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -158,8 +223,10 @@ async def asyncio(
         order_descending (list[str] | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ListEpisodesResponse
@@ -177,5 +244,15 @@ async def asyncio(
         order_descending=order_descending,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ListEpisodesResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/episodes",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

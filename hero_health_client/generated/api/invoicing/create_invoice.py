@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.create_invoice_request import CreateInvoiceRequest
 from ...models.invoice import Invoice
 from ...types import Response
@@ -28,12 +30,17 @@ async def asyncio_detailed(
             patient comes from the appointment.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[Invoice]
     """
+
+    if not isinstance(body, CreateInvoiceRequest):
+        raise RequestValidationError("create_invoice.body", "a CreateInvoiceRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
@@ -50,13 +57,23 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("Invoice") from exc.__cause__
 
     parsed: Invoice | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_201 = Invoice.from_dict(response.json())
-
-        parsed = response_201
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/invoicing/invoices", "Invoice") from None
+        try:
+            parsed = Invoice.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/invoicing/invoices", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -82,8 +99,10 @@ async def asyncio(
             patient comes from the appointment.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Invoice
@@ -94,5 +113,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="Invoice",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/invoicing/invoices",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

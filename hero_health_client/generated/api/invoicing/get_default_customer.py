@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.customer_response import CustomerResponse
 from ...types import UNSET, Response, Unset
 
@@ -26,12 +28,16 @@ async def asyncio_detailed(
         patient_id (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[CustomerResponse]
     """
+
+    _c.parameter(patient_id, "get_default_customer.patient_id", _c.one_of(_c.unset, _c.string()))
 
     params: dict[str, Any] = {}
 
@@ -49,13 +55,26 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("CustomerResponse") from exc.__cause__
 
     parsed: CustomerResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = CustomerResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v1/invoicing/customers/default", "CustomerResponse") from None
+        try:
+            parsed = CustomerResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/invoicing/customers/default",
+                status_code=response.status_code,
+                body=_body,
+                response=response,
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -80,8 +99,10 @@ async def asyncio(
         patient_id (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         CustomerResponse
@@ -92,5 +113,15 @@ async def asyncio(
         patient_id=patient_id,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="CustomerResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/invoicing/customers/default",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

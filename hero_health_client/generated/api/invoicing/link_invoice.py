@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.link_invoice_request import LinkInvoiceRequest
 from ...models.link_invoice_response import LinkInvoiceResponse
 from ...types import UNSET, Response, Unset
@@ -27,12 +29,17 @@ async def asyncio_detailed(
         body (LinkInvoiceRequest | Unset): Fields typed from a curl example.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[LinkInvoiceResponse]
     """
+
+    if not isinstance(body, LinkInvoiceRequest | Unset):
+        raise RequestValidationError("link_invoice.body", "a LinkInvoiceRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
@@ -51,13 +58,26 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("LinkInvoiceResponse") from exc.__cause__
 
     parsed: LinkInvoiceResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = LinkInvoiceResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/invoicing/invoices/link", "LinkInvoiceResponse") from None
+        try:
+            parsed = LinkInvoiceResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/invoicing/invoices/link",
+                status_code=response.status_code,
+                body=_body,
+                response=response,
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -82,8 +102,10 @@ async def asyncio(
         body (LinkInvoiceRequest | Unset): Fields typed from a curl example.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         LinkInvoiceResponse
@@ -94,5 +116,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="LinkInvoiceResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/invoicing/invoices/link",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

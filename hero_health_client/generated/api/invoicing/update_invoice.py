@@ -6,18 +6,20 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.update_invoice_request import UpdateInvoiceRequest
 from ...models.update_invoice_response import UpdateInvoiceResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 async def asyncio_detailed(
     id: str,
     *,
     client: Client,
-    body: UpdateInvoiceRequest | Unset = UNSET,
+    body: UpdateInvoiceRequest,
 ) -> Response[UpdateInvoiceResponse]:
     """Update an invoice
 
@@ -27,43 +29,60 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        body (UpdateInvoiceRequest | Unset): Invoice changes; fields not documented beyond
-            issuer_id (the updating admin's id) being required.
+        body (UpdateInvoiceRequest): Invoice changes; only issuer_id is documented. Other fields
+            go in additional properties.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[UpdateInvoiceResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "update_invoice.id", _c.string())
+    if not isinstance(body, UpdateInvoiceRequest):
+        raise RequestValidationError("update_invoice.body", "a UpdateInvoiceRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/v1/invoicing/invoices/{id}".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "extensions": {
             "path_template": "/v1/invoicing/invoices/{id}",
             "operation_id": "update_invoice",
         },
     }
-
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("UpdateInvoiceResponse") from exc.__cause__
 
     parsed: UpdateInvoiceResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = UpdateInvoiceResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "PATCH /v1/invoicing/invoices/{id}", "UpdateInvoiceResponse") from None
+        try:
+            parsed = UpdateInvoiceResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="PATCH /v1/invoicing/invoices/{id}",
+                status_code=response.status_code,
+                body=_body,
+                response=response,
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -77,7 +96,7 @@ async def asyncio(
     id: str,
     *,
     client: Client,
-    body: UpdateInvoiceRequest | Unset = UNSET,
+    body: UpdateInvoiceRequest,
 ) -> UpdateInvoiceResponse:
     """Update an invoice
 
@@ -87,12 +106,14 @@ async def asyncio(
 
     Args:
         id (str):
-        body (UpdateInvoiceRequest | Unset): Invoice changes; fields not documented beyond
-            issuer_id (the updating admin's id) being required.
+        body (UpdateInvoiceRequest): Invoice changes; only issuer_id is documented. Other fields
+            go in additional properties.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         UpdateInvoiceResponse
@@ -104,5 +125,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="UpdateInvoiceResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="PATCH /v1/invoicing/invoices/{id}",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

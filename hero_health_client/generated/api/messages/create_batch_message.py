@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.batch_message import BatchMessage
 from ...models.create_batch_message_request import CreateBatchMessageRequest
 from ...types import Response
@@ -27,12 +29,19 @@ async def asyncio_detailed(
         body (CreateBatchMessageRequest):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[BatchMessage]
     """
+
+    if not isinstance(body, CreateBatchMessageRequest):
+        raise RequestValidationError(
+            "create_batch_message.body", "a CreateBatchMessageRequest", _c.received(body), body
+        )
 
     headers: dict[str, Any] = {}
 
@@ -49,13 +58,23 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("BatchMessage") from exc.__cause__
 
     parsed: BatchMessage | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = BatchMessage.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/batch_message", "BatchMessage") from None
+        try:
+            parsed = BatchMessage.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/batch_message", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -80,8 +99,10 @@ async def asyncio(
         body (CreateBatchMessageRequest):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         BatchMessage
@@ -92,5 +113,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="BatchMessage",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/batch_message",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.list_batch_message_sends_response import ListBatchMessageSendsResponse
 from ...types import UNSET, Response, Unset
 
@@ -31,12 +33,19 @@ async def asyncio_detailed(
         status (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ListBatchMessageSendsResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "list_batch_message_sends.id", _c.string())
+    _c.parameter(page_size, "list_batch_message_sends.page_size", _c.one_of(_c.unset, _c.number))
+    _c.parameter(page_index, "list_batch_message_sends.page_index", _c.one_of(_c.unset, _c.number))
+    _c.parameter(status, "list_batch_message_sends.status", _c.one_of(_c.unset, _c.string()))
 
     params: dict[str, Any] = {}
 
@@ -51,7 +60,7 @@ async def asyncio_detailed(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/batch_message/{id}/messages".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "params": params,
         "extensions": {
@@ -60,13 +69,28 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ListBatchMessageSendsResponse") from exc.__cause__
 
     parsed: ListBatchMessageSendsResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ListBatchMessageSendsResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(
+                response, "GET /v1/batch_message/{id}/messages", "ListBatchMessageSendsResponse"
+            ) from None
+        try:
+            parsed = ListBatchMessageSendsResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/batch_message/{id}/messages",
+                status_code=response.status_code,
+                body=_body,
+                response=response,
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -95,8 +119,10 @@ async def asyncio(
         status (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ListBatchMessageSendsResponse
@@ -110,5 +136,15 @@ async def asyncio(
         status=status,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ListBatchMessageSendsResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/batch_message/{id}/messages",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.connect_patient_ehr_request import ConnectPatientEhrRequest
 from ...models.connect_patient_ehr_response import ConnectPatientEhrResponse
 from ...types import UNSET, Response, Unset
@@ -30,19 +32,25 @@ async def asyncio_detailed(
         body (ConnectPatientEhrRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ConnectPatientEhrResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "connect_patient_ehr.id", _c.string())
+    if not isinstance(body, ConnectPatientEhrRequest | Unset):
+        raise RequestValidationError("connect_patient_ehr.body", "a ConnectPatientEhrRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/patients/{id}/ehr/connect".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "extensions": {
             "path_template": "/v1/patients/{id}/ehr/connect",
@@ -56,13 +64,26 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ConnectPatientEhrResponse") from exc.__cause__
 
     parsed: ConnectPatientEhrResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ConnectPatientEhrResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/patients/{id}/ehr/connect", "ConnectPatientEhrResponse") from None
+        try:
+            parsed = ConnectPatientEhrResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/patients/{id}/ehr/connect",
+                status_code=response.status_code,
+                body=_body,
+                response=response,
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -89,8 +110,10 @@ async def asyncio(
         body (ConnectPatientEhrRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ConnectPatientEhrResponse
@@ -102,5 +125,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ConnectPatientEhrResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/patients/{id}/ehr/connect",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

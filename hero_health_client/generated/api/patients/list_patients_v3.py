@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.list_patients_v3_response import ListPatientsV3Response
 from ...types import UNSET, Response, Unset
 
@@ -38,12 +40,22 @@ async def asyncio_detailed(
         ehr_partner_id (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ListPatientsV3Response]
     """
+
+    _c.parameter(page_index, "list_patients_v3.page_index", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(page_size, "list_patients_v3.page_size", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(first_name, "list_patients_v3.first_name", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(last_name, "list_patients_v3.last_name", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(dob, "list_patients_v3.dob", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(nhs_number, "list_patients_v3.nhs_number", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(ehr_partner_id, "list_patients_v3.ehr_partner_id", _c.one_of(_c.unset, _c.string()))
 
     params: dict[str, Any] = {}
 
@@ -73,13 +85,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ListPatientsV3Response") from exc.__cause__
 
     parsed: ListPatientsV3Response | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ListPatientsV3Response.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v3/patients", "ListPatientsV3Response") from None
+        try:
+            parsed = ListPatientsV3Response.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v3/patients", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -116,8 +138,10 @@ async def asyncio(
         ehr_partner_id (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ListPatientsV3Response
@@ -134,5 +158,15 @@ async def asyncio(
         ehr_partner_id=ehr_partner_id,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ListPatientsV3Response",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v3/patients",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.merge_patient_request import MergePatientRequest
 from ...models.merge_patient_response import MergePatientResponse
 from ...types import UNSET, Response, Unset
@@ -28,19 +30,25 @@ async def asyncio_detailed(
         body (MergePatientRequest | Unset): Merge instructions; fields not documented.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[MergePatientResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "merge_patient.id", _c.string())
+    if not isinstance(body, MergePatientRequest | Unset):
+        raise RequestValidationError("merge_patient.body", "a MergePatientRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/patients/{id}/merge".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "extensions": {
             "path_template": "/v1/patients/{id}/merge",
@@ -54,13 +62,23 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("MergePatientResponse") from exc.__cause__
 
     parsed: MergePatientResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = MergePatientResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/patients/{id}/merge", "MergePatientResponse") from None
+        try:
+            parsed = MergePatientResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/patients/{id}/merge", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -85,8 +103,10 @@ async def asyncio(
         body (MergePatientRequest | Unset): Merge instructions; fields not documented.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         MergePatientResponse
@@ -98,5 +118,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="MergePatientResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/patients/{id}/merge",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.preview_patient_merge_request import PreviewPatientMergeRequest
 from ...models.preview_patient_merge_response import PreviewPatientMergeResponse
 from ...types import UNSET, Response, Unset
@@ -30,19 +32,27 @@ async def asyncio_detailed(
         body (PreviewPatientMergeRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[PreviewPatientMergeResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "preview_patient_merge.id", _c.string())
+    if not isinstance(body, PreviewPatientMergeRequest | Unset):
+        raise RequestValidationError(
+            "preview_patient_merge.body", "a PreviewPatientMergeRequest", _c.received(body), body
+        )
 
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/patients/{id}/merge/preview".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "extensions": {
             "path_template": "/v1/patients/{id}/merge/preview",
@@ -56,13 +66,26 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("PreviewPatientMergeResponse") from exc.__cause__
 
     parsed: PreviewPatientMergeResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = PreviewPatientMergeResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/patients/{id}/merge/preview", "PreviewPatientMergeResponse") from None
+        try:
+            parsed = PreviewPatientMergeResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/patients/{id}/merge/preview",
+                status_code=response.status_code,
+                body=_body,
+                response=response,
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -89,8 +112,10 @@ async def asyncio(
         body (PreviewPatientMergeRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         PreviewPatientMergeResponse
@@ -102,5 +127,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="PreviewPatientMergeResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/patients/{id}/merge/preview",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.register_patient_pds_by_demographics import RegisterPatientPdsByDemographics
 from ...models.register_patient_pds_by_nhs_number import RegisterPatientPdsByNhsNumber
 from ...models.register_patient_pds_registered import RegisterPatientPdsRegistered
@@ -30,12 +32,22 @@ async def asyncio_detailed(
             number and date of birth, or by name, date of birth and postcode.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired]
     """
+
+    if not isinstance(body, RegisterPatientPdsByDemographics | RegisterPatientPdsByNhsNumber):
+        raise RequestValidationError(
+            "register_patient_pds.body",
+            "a RegisterPatientPdsByDemographics | RegisterPatientPdsByNhsNumber",
+            _c.received(body),
+            body,
+        )
 
     headers: dict[str, Any] = {}
 
@@ -56,31 +68,38 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired") from exc.__cause__
 
     parsed: RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired | None = None
     if 200 <= response.status_code <= 299 and response.content:
-
-        def _parse_response_200(data: object) -> RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_register_patient_pds_response_type_0 = RegisterPatientPdsRegistered.from_dict(data)
-
-                return componentsschemas_register_patient_pds_response_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_register_patient_pds_response_type_1 = RegisterPatientPdsVerificationRequired.from_dict(
-                data
-            )
-
-            return componentsschemas_register_patient_pds_response_type_1
-
-        response_200 = _parse_response_200(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(
+                response,
+                "POST /v1/patients/register_pds",
+                "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
+            ) from None
+        try:
+            if isinstance(_body, dict):
+                try:
+                    parsed = RegisterPatientPdsRegistered.from_dict(_body)
+                except ResponseValidationError:
+                    parsed = RegisterPatientPdsVerificationRequired.from_dict(_body)
+            else:
+                raise _c.wrong(
+                    "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
+                    "",
+                    "RegisterPatientPdsRegistered or RegisterPatientPdsVerificationRequired",
+                    _body,
+                )
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/patients/register_pds", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -106,8 +125,10 @@ async def asyncio(
             number and date of birth, or by name, date of birth and postcode.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired
@@ -118,5 +139,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/patients/register_pds",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.create_access_token_response import CreateAccessTokenResponse
 from ...types import Response
 
@@ -22,8 +24,10 @@ async def asyncio_detailed(
     ``POST /v1/access_token``
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[CreateAccessTokenResponse]
@@ -38,13 +42,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("CreateAccessTokenResponse") from exc.__cause__
 
     parsed: CreateAccessTokenResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = CreateAccessTokenResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "POST /v1/access_token", "CreateAccessTokenResponse") from None
+        try:
+            parsed = CreateAccessTokenResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="POST /v1/access_token", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -65,8 +79,10 @@ async def asyncio(
     ``POST /v1/access_token``
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         CreateAccessTokenResponse
@@ -76,5 +92,15 @@ async def asyncio(
         client=client,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="CreateAccessTokenResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="POST /v1/access_token",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.list_practitioners_response import ListPractitionersResponse
 from ...types import UNSET, Response, Unset
 
@@ -28,12 +30,18 @@ async def asyncio_detailed(
         has_availability (bool | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ListPractitionersResponse]
     """
+
+    _c.parameter(location_ids, "list_practitioners.location_ids", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(appointment_type_ids, "list_practitioners.appointment_type_ids", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(has_availability, "list_practitioners.has_availability", _c.one_of(_c.unset, _c.boolean))
 
     params: dict[str, Any] = {}
 
@@ -55,13 +63,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ListPractitionersResponse") from exc.__cause__
 
     parsed: ListPractitionersResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ListPractitionersResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v1/practitioners", "ListPractitionersResponse") from None
+        try:
+            parsed = ListPractitionersResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/practitioners", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -88,8 +106,10 @@ async def asyncio(
         has_availability (bool | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ListPractitionersResponse
@@ -102,5 +122,15 @@ async def asyncio(
         has_availability=has_availability,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ListPractitionersResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/practitioners",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

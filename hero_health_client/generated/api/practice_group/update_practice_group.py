@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.update_practice_group_request import UpdatePracticeGroupRequest
 from ...models.update_practice_group_response import UpdatePracticeGroupResponse
 from ...types import UNSET, Response, Unset
@@ -26,12 +28,19 @@ async def asyncio_detailed(
             truncated example).
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[UpdatePracticeGroupResponse]
     """
+
+    if not isinstance(body, UpdatePracticeGroupRequest | Unset):
+        raise RequestValidationError(
+            "update_practice_group.body", "a UpdatePracticeGroupRequest", _c.received(body), body
+        )
 
     headers: dict[str, Any] = {}
 
@@ -50,13 +59,23 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("UpdatePracticeGroupResponse") from exc.__cause__
 
     parsed: UpdatePracticeGroupResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = UpdatePracticeGroupResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "PATCH /v1/me", "UpdatePracticeGroupResponse") from None
+        try:
+            parsed = UpdatePracticeGroupResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="PATCH /v1/me", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -80,8 +99,10 @@ async def asyncio(
             truncated example).
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         UpdatePracticeGroupResponse
@@ -92,5 +113,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="UpdatePracticeGroupResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="PATCH /v1/me",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

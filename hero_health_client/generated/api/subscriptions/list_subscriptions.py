@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import ResponseValidationError
 from ...models.list_subscriptions_response import ListSubscriptionsResponse
 from ...types import UNSET, Response, Unset
 
@@ -40,12 +42,23 @@ async def asyncio_detailed(
         status (str | Unset):  Example: cancelled.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[ListSubscriptionsResponse]
     """
+
+    _c.parameter(patient_id, "list_subscriptions.patient_id", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(page_index, "list_subscriptions.page_index", _c.one_of(_c.unset, _c.number))
+    _c.parameter(page_size, "list_subscriptions.page_size", _c.one_of(_c.unset, _c.number))
+    _c.parameter(order_by, "list_subscriptions.order_by", _c.one_of(_c.unset, _c.list_of(_c.string())))
+    _c.parameter(order_descending, "list_subscriptions.order_descending", _c.one_of(_c.unset, _c.list_of(_c.string())))
+    _c.parameter(scheme_id, "list_subscriptions.scheme_id", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(scheme_name, "list_subscriptions.scheme_name", _c.one_of(_c.unset, _c.string()))
+    _c.parameter(status, "list_subscriptions.status", _c.one_of(_c.unset, _c.string()))
 
     params: dict[str, Any] = {}
 
@@ -85,13 +98,23 @@ async def asyncio_detailed(
         },
     }
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("ListSubscriptionsResponse") from exc.__cause__
 
     parsed: ListSubscriptionsResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = ListSubscriptionsResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "GET /v1/subscriptions", "ListSubscriptionsResponse") from None
+        try:
+            parsed = ListSubscriptionsResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="GET /v1/subscriptions", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -130,8 +153,10 @@ async def asyncio(
         status (str | Unset):  Example: cancelled.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         ListSubscriptionsResponse
@@ -149,5 +174,15 @@ async def asyncio(
         status=status,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="ListSubscriptionsResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="GET /v1/subscriptions",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

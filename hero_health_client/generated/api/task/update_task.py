@@ -6,8 +6,10 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import _checks as _c
 from ... import errors
 from ...client import Client
+from ...errors import RequestValidationError, ResponseValidationError
 from ...models.update_task_request import UpdateTaskRequest
 from ...models.update_task_response import UpdateTaskResponse
 from ...types import Response
@@ -30,19 +32,25 @@ async def asyncio_detailed(
         body (UpdateTaskRequest): Task attributes to change; all optional.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         Response[UpdateTaskResponse]
     """
+
+    _id_segment = _c.path_parameter(id, "update_task.id", _c.string())
+    if not isinstance(body, UpdateTaskRequest):
+        raise RequestValidationError("update_task.body", "a UpdateTaskRequest", _c.received(body), body)
 
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/v1/tasks/{id}".format(
-            id=quote(str(id), safe=""),
+            id=quote(_id_segment, safe=""),
         ),
         "extensions": {
             "path_template": "/v1/tasks/{id}",
@@ -54,13 +62,23 @@ async def asyncio_detailed(
     headers["Content-Type"] = "application/json"
     _kwargs["headers"] = headers
 
-    response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    try:
+        response: httpx.Response = await client.get_async_httpx_client().request(**_kwargs)
+    except ResponseValidationError as exc:  # the transport could not read a 2xx body to the end
+        raise exc.of_model("UpdateTaskResponse") from exc.__cause__
 
     parsed: UpdateTaskResponse | None = None
     if 200 <= response.status_code <= 299 and response.content:
-        response_200 = UpdateTaskResponse.from_dict(response.json())
-
-        parsed = response_200
+        try:
+            _body = response.json()
+        except ValueError:
+            raise _c.not_json(response, "PATCH /v1/tasks/{id}", "UpdateTaskResponse") from None
+        try:
+            parsed = UpdateTaskResponse.from_dict(_body)
+        except ResponseValidationError as exc:
+            raise exc.for_answer(
+                route="PATCH /v1/tasks/{id}", status_code=response.status_code, body=_body, response=response
+            ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -87,8 +105,10 @@ async def asyncio(
         body (UpdateTaskRequest): Task attributes to change; all optional.
 
     Raises:
-        errors.UnexpectedStatus: If the answer is not a documented success (a ``HeroClient`` raises its typed
-            errors before that).
+        RequestValidationError: A parameter or the body breaks the spec; nothing was sent.
+        ResponseValidationError: Hero answered 2xx (it processed the request) but the answer does not fit its model.
+        errors.UnexpectedStatus: The answer is not a documented success (a ``HeroClient`` raises its typed errors
+            before that).
 
     Returns:
         UpdateTaskResponse
@@ -100,5 +120,15 @@ async def asyncio(
         body=body,
     )
     if detailed.parsed is None:
+        if 200 <= detailed.status_code <= 299:
+            raise ResponseValidationError(
+                model="UpdateTaskResponse",
+                field=None,
+                expected="a JSON body",
+                received="an empty body",
+                route="PATCH /v1/tasks/{id}",
+                status_code=detailed.status_code,
+                response=detailed,
+            )
         raise errors.UnexpectedStatus(detailed.status_code, detailed.content)
     return detailed.parsed

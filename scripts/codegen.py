@@ -1,0 +1,301 @@
+"""Code snippets the templates need and Jinja cannot compute well: checks, converters and answer parsing.
+
+openapi-python-client's parsed properties know each field's Python type but drop the spec's constraints
+(``pattern``, ``minLength``, ``format: email``...). These helpers walk a property together with its raw schema
+from ``openapi.yaml`` and return Python source for the generated modules, which run the helpers of
+``generated/_checks.py`` (rendered from ``templates/checks.py.jinja``). ``scripts/generator.py`` registers them
+as Jinja globals; every string they return is a Python literal built with ``repr``, never raw spec text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The JSON kinds a property's values take on the wire, to tell the members of a union apart.
+_JSON_KIND = {
+    "StringProperty": "str",
+    "DateTimeProperty": "str",
+    "DateProperty": "str",
+    "UuidProperty": "str",
+    "IntProperty": "int",
+    "FloatProperty": "number",
+    "BooleanProperty": "bool",
+    "ModelProperty": "dict",
+    "ListProperty": "list",
+    "NoneProperty": "null",
+    "AnyProperty": "any",
+}
+_KIND_TEST = {
+    "str": "isinstance({v}, str)",
+    "int": "isinstance({v}, int) and not isinstance({v}, bool)",
+    "number": "isinstance({v}, (int, float)) and not isinstance({v}, bool)",
+    "bool": "isinstance({v}, bool)",
+    "dict": "isinstance({v}, dict)",
+    "list": "isinstance({v}, list)",
+    "null": "{v} is None",
+}
+_KIND_TEXT = {
+    "str": "a string",
+    "int": "an integer",
+    "number": "a number",
+    "bool": "a boolean",
+    "dict": "an object",
+    "list": "an array",
+    "null": "null",
+}
+_SCHEMA_TYPE = {
+    "str": "string",
+    "int": "integer",
+    "number": "number",
+    "bool": "boolean",
+    "dict": "object",
+    "list": "array",
+    "null": "null",
+}
+
+
+def _raw(value: Any) -> Any:
+    """The plain value of one of the generator's wrapped strings."""
+    getter = getattr(value, "get_untrusted_value", None)
+    return getter() if getter is not None else value
+
+
+def _kind(prop: Any) -> str:
+    name = type(prop).__name__
+    if name == "EnumProperty":
+        return "int" if prop.value_type is int else "str"
+    return _JSON_KIND.get(name, "any")
+
+
+class Codegen:
+    """Snippets for one spec; ``spec`` is openapi.yaml as loaded."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+
+    # --- the raw schema behind a property ---------------------------------------------------------------------
+
+    def resolve(self, node: Any) -> dict[str, Any]:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node and seen < 50:
+            target: Any = self.spec
+            for part in str(node["$ref"]).lstrip("#/").split("/"):
+                target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+            node, seen = target, seen + 1
+        return node if isinstance(node, dict) else {}
+
+    def _members(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        """The alternatives a schema allows: its anyOf/oneOf members, or one per type of a type list."""
+        node = self.resolve(node)
+        members = node.get("anyOf") or node.get("oneOf")
+        if members:
+            return [m for member in members for m in self._members(member)]
+        types = node.get("type")
+        if isinstance(types, list):
+            return [{**node, "type": t} for t in types]
+        return [node]
+
+    def _member_for(self, node: dict[str, Any], prop: Any) -> dict[str, Any]:
+        """The member of a (possibly union) schema that ``prop`` was built from."""
+        want = _SCHEMA_TYPE.get(_kind(prop))
+        members = self._members(node)
+        for member in members:
+            types = member.get("type")
+            if types == want or (want == "number" and types == "integer"):
+                return member
+            if want == "object" and types is None and "properties" in member:
+                return member
+        return members[0] if len(members) == 1 else {}
+
+    def model_properties(self, model: Any) -> dict[str, dict[str, Any]]:
+        """Property name -> raw schema for a model, allOf parts included."""
+        found: dict[str, dict[str, Any]] = {}
+
+        def collect(node: dict[str, Any], depth: int) -> None:
+            node = self.resolve(node)
+            for name, schema in (node.get("properties") or {}).items():
+                found.setdefault(name, schema)
+            if depth < 10:
+                for part in node.get("allOf") or ():
+                    collect(part, depth + 1)
+
+        collect(model.data.model_dump(mode="json", by_alias=True, exclude_none=True), 0)
+        return found
+
+    def _parameter_schema(self, endpoint: Any, prop: Any, location: str) -> dict[str, Any]:
+        path_item = self.resolve(self.spec.get("paths", {}).get(_raw(endpoint.path), {}))
+        operation = path_item.get(str(endpoint.method).lower(), {})
+        for parameter in [*(path_item.get("parameters") or ()), *(operation.get("parameters") or ())]:
+            parameter = self.resolve(parameter)
+            if parameter.get("name") == _raw(prop.name) and parameter.get("in") == location:
+                return parameter.get("schema") or {}
+        return {}
+
+    # --- checks on what callers build ------------------------------------------------------------------------
+
+    def check(self, prop: Any, node: dict[str, Any], *, optional: bool = False) -> str:
+        """A ``_c`` check expression for values of ``prop`` (``optional``: UNSET allowed too)."""
+        inner = self._check(prop, self.resolve(node))
+        return f"_c.one_of(_c.unset, {inner})" if optional else inner
+
+    def _check(self, prop: Any, node: dict[str, Any]) -> str:
+        name = type(prop).__name__
+        if name == "StringProperty":
+            member = self._member_for(node, prop)
+            rules = []
+            for key, arg in (("minLength", "min_length"), ("maxLength", "max_length"), ("pattern", "pattern")):
+                if member.get(key) is not None:
+                    rules.append(f"{arg}={member[key]!r}")
+            if member.get("format") in ("email", "uri"):
+                rules.append(f"fmt={member['format']!r}")
+            return f"_c.string({', '.join(rules)})"
+        if name in ("EnumProperty", "ModelProperty"):
+            cls = prop.class_info.name
+            if name == "EnumProperty":
+                values = ", ".join(repr(v) for v in prop.values.values())
+                return f"_c.instance({cls}, {f'one of {values} (or a {cls} member)'!r})"
+            return f"_c.instance({cls})"
+        if name == "ListProperty":
+            items = self._member_for(node, prop).get("items") or {}
+            return f"_c.list_of({self._check(prop.inner_property, self.resolve(items))})"
+        if name == "UnionProperty":
+            choices = [self._check(p, self.resolve(self._member_for(node, p))) for p in prop.inner_properties]
+            return f"_c.one_of({', '.join(choices)})"
+        simple = {
+            "IntProperty": "_c.integer",
+            "FloatProperty": "_c.number",
+            "BooleanProperty": "_c.boolean",
+            "DateTimeProperty": "_c.aware_datetime",
+            "DateProperty": "_c.date_only",
+            "NoneProperty": "_c.null",
+        }
+        return simple.get(name, "_c.anything")
+
+    def field_check(self, model: Any, prop: Any) -> str:
+        node = self.model_properties(model).get(_raw(prop.name), {})
+        return self.check(prop, node, optional=not prop.required)
+
+    def parameter_check(self, endpoint: Any, prop: Any, location: str) -> str:
+        return self.check(prop, self._parameter_schema(endpoint, prop, location), optional=not prop.required)
+
+    # --- enum arguments: the member or its plain value ---------------------------------------------------------
+
+    @staticmethod
+    def enum_of(prop: Any) -> Any:
+        """The EnumProperty a field or parameter holds directly (alone or beside None), else None."""
+        if type(prop).__name__ == "EnumProperty" and prop.value_type is str:
+            return prop
+        if type(prop).__name__ == "UnionProperty":
+            enums = [p for p in prop.inner_properties if type(p).__name__ == "EnumProperty" and p.value_type is str]
+            others = [p for p in prop.inner_properties if type(p).__name__ not in ("EnumProperty", "NoneProperty")]
+            if len(enums) == 1 and not others:
+                return enums[0]
+        return None
+
+    @staticmethod
+    def enum_literal(prop: Any) -> str:
+        """``Literal["sms", "email"]`` for a str enum's values, for signatures that accept the plain value."""
+        return f"Literal[{', '.join(repr(v) for v in prop.values.values())}]"
+
+    declaration = staticmethod(lambda prop: declaration(prop))
+
+    # --- parsing answers ---------------------------------------------------------------------------------------
+
+    def field_parse(self, model_name: str, prop: Any, source: str) -> str:
+        """Statements that set ``prop.python_name`` from ``source`` (``UNSET`` when absent and not required)."""
+        target = str(prop.python_name)
+        field = repr(str(_raw(prop.name)))
+        declared = f"{target}: {prop.get_type_string().as_unembedded_code()}"
+        body = self._parse(prop, source, target, model_name, field, [0, target])
+        if prop.required:
+            return "\n".join([declared, *body])
+        return "\n".join([declared, f"if {source} is UNSET:", f"    {target} = UNSET", "else:", *_indent(body)])
+
+    def value_parse(self, model_name: str, prop: Any, source: str, target: str) -> str:
+        """Statements that set ``target`` (already declared) from ``source`` for a whole answer body."""
+        return "\n".join(self._parse(prop, source, target, model_name, "''", [0, target]))
+
+    def _parse(self, prop: Any, src: str, dst: str, model: str, field: str, counter: list[Any]) -> list[str]:
+        """Statements that parse ``src`` into ``dst``; ``counter`` (number, field name) names the temporaries."""
+        name = type(prop).__name__
+        m = repr(model)
+        if name in ("StringProperty", "IntProperty", "FloatProperty", "BooleanProperty", "NoneProperty"):
+            kind = _kind(prop)
+            test = _KIND_TEST[kind].format(v=src)
+            lines = [f"if not ({test}):", f"    raise _c.wrong({m}, {field}, {_KIND_TEXT[kind]!r}, {src})"]
+            return lines if src == dst else [*lines, f"{dst} = {src}"]
+        if name == "DateTimeProperty":
+            return [f"{dst} = _c.parse_datetime({src}, {m}, {field})"]
+        if name == "DateProperty":
+            return [f"{dst} = _c.parse_date({src}, {m}, {field})"]
+        if name == "EnumProperty":
+            return [f"{dst} = _c.enum_from_wire({prop.class_info.name}, {src}, {m}, {field})"]
+        if name == "ModelProperty":
+            if field == "''":  # the whole answer: the model's own error already names it
+                return [f"{dst} = {prop.class_info.name}.from_dict({src})"]
+            return [
+                "try:",
+                f"    {dst} = {prop.class_info.name}.from_dict({src})",
+                "except ResponseValidationError as exc:",
+                f"    raise exc.nested({m}, {field}) from None",
+            ]
+        if name == "ListProperty":
+            counter[0] += 1
+            n = f"_{counter[1]}_{counter[0]}"
+            items, item, value = f"{n}_items", f"{n}_item", f"{n}_value"
+            item_field = f'{field} + f"[{{len({items})}}]"'
+            return [
+                f"if not isinstance({src}, list):",
+                f"    raise _c.wrong({m}, {field}, 'an array', {src})",
+                f"{items}: list[Any] = []",
+                f"{value}: Any",
+                f"for {item} in {src}:",
+                *_indent(self._parse(prop.inner_property, item, value, model, item_field, counter)),
+                f"    {items}.append({value})",
+                f"{dst} = {items}",
+            ]
+        if name == "UnionProperty":
+            return self._parse_union(prop, src, dst, model, field, counter)
+        return [] if src == dst else [f"{dst} = {src}"]  # AnyProperty and anything else: kept as it came
+
+    def _parse_union(self, prop: Any, src: str, dst: str, model: str, field: str, counter: list[Any]) -> list[str]:
+        by_kind: dict[str, list[Any]] = {}
+        for member in prop.inner_properties:
+            by_kind.setdefault(_kind(member), []).append(member)
+        lines: list[str] = []
+        for kind, members in by_kind.items():
+            if kind == "any":
+                continue
+            keyword = "if" if not lines else "elif"
+            lines.append(f"{keyword} {_KIND_TEST[kind].format(v=src)}:")
+            attempt = self._parse(members[-1], src, dst, model, field, counter)
+            for member in reversed(members[:-1]):  # same JSON kind: try each in spec order
+                first = self._parse(member, src, dst, model, field, counter)
+                attempt = ["try:", *_indent(first), "except ResponseValidationError:", *_indent(attempt)]
+            lines += _indent(attempt)
+        if "any" in by_kind:
+            lines += ["else:", f"    {dst} = {src}"] if lines else [f"{dst} = {src}"]
+        else:
+            expected = " or ".join(
+                str(p.class_info.name) if type(p).__name__ == "ModelProperty" else _KIND_TEXT[_kind(p)]
+                for p in prop.inner_properties
+            )
+            lines += ["else:", f"    raise _c.wrong({model!r}, {field}, {expected!r}, {src})"]
+        return lines
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
+def declaration(prop: Any) -> str:
+    """A parameter's declaration, like the generator's own, that also accepts an enum's plain values."""
+    type_string = str(prop.get_type_string().as_unembedded_code())
+    enum = Codegen.enum_of(prop)
+    if enum is not None:
+        type_string += " | " + Codegen.enum_literal(enum)
+    if prop.default is not None:
+        default = f" = {prop.default.python_code.as_unembedded_code()}"
+    else:
+        default = "" if prop.required else " = UNSET"
+    return f"{prop.python_name}: {type_string}{default}"
