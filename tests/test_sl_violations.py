@@ -116,7 +116,9 @@ async def test_violations_become_field_errors_naming_the_field(
     assert [fe.code for fe in from_header] == codes
     for fe, violation in zip(from_header, violations, strict=True):
         assert all(isinstance(part, str | int) for part in fe.path)
-        assert violation["location"][1] in fe.path  # body / query: where the field is
+        # The location after "request" (the body's own path may drop "body", as Hero's 400 bodies do).
+        after_request = tuple(violation["location"][1:])
+        assert tuple(fe.path) in (after_request, after_request[1:]), fe.path
         assert isinstance(fe, FieldError)
     text = str(exc)
     for field in fields:
