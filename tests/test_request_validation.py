@@ -29,13 +29,16 @@ from hero_health_client.generated.api.patients import get_patient_by_id, get_pat
 from hero_health_client.generated.api.practice_group import list_appointment_types
 from hero_health_client.generated.models import (
     AdminPrescriberDetails,
+    CreateAttachmentLinkRequest,
     CreateCustomerRequest,
     CreateInvoiceRequest,
     CreateWebhookRequest,
     EditAppointmentRequest,
+    EpisodeStatus,
     InvoiceItemAttributes,
     ListAdminsOrderBy,
     MessageType,
+    RegisterPatientPdsByNhsNumber,
     SendMessageRequest,
     SendMessageRequestFallbackMessageType,
     UpdateAdminRequest,
@@ -164,6 +167,45 @@ FAILING: list[Case] = [
     ("date-time-naive", lambda: sms(send_at=NAIVE), "SendMessageRequest.send_at", "datetime", ()),
     ("date-time-naive-nullable", lambda: edit(start_time=NAIVE), "EditAppointmentRequest.start_time", "datetime", ()),
     ("date-time-given-int", lambda: sms(send_at=1774747800), "SendMessageRequest.send_at", "int", ("1774747800",)),
+    # format: date (a datetime is not a date; a string is not either)
+    (
+        "date-given-datetime",
+        lambda: CreateAttachmentLinkRequest(expiry_date=AWARE),
+        "CreateAttachmentLinkRequest.expiry_date",
+        "datetime",
+        (),
+    ),
+    (
+        "date-given-str",
+        lambda: CreateAttachmentLinkRequest(expiry_date="2026-03-29"),
+        "CreateAttachmentLinkRequest.expiry_date",
+        "str",
+        (),
+    ),
+    (
+        "date-or-date-time-naive",
+        lambda: RegisterPatientPdsByNhsNumber(nhs_number="943 123 4567", dob=NAIVE),
+        "RegisterPatientPdsByNhsNumber.dob",
+        "datetime",
+        ("943 123 4567",),
+    ),
+    # number: JSON has no NaN or infinity
+    ("number-nan", lambda: sms(assignee_id=float("nan")), "SendMessageRequest.assignee_id", "float", ()),
+    ("number-infinite", lambda: edit(duration=float("inf")), "EditAppointmentRequest.duration", "float", ()),
+    (
+        "email-trailing-newline",
+        lambda: CreateCustomerRequest(name="x", email="zq@example.com\n"),
+        "CreateCustomerRequest.email",
+        "str",
+        ("zq@example.com",),
+    ),
+    (
+        "uri-no-scheme",
+        lambda: CreateWebhookRequest(event_type="appointment.confirmed", url="example.com/hooks"),
+        "CreateWebhookRequest.url",
+        "str",
+        ("example.com/hooks",),
+    ),
     # format: email / format: uri
     (
         "email",
@@ -343,6 +385,9 @@ def test_an_aware_datetime_is_accepted_and_sent_with_its_offset(when: datetime.d
         lambda: sms(assignee_id=5.5),
         lambda: sms(recipient_contact_detail=""),  # no minLength on this field
         lambda: edit(start_time=None),  # nullable date-time
+        lambda: edit(start_time=datetime.date(2026, 3, 29)),  # date or date-time
+        lambda: RegisterPatientPdsByNhsNumber(nhs_number="1", dob=datetime.date(1992, 1, 1)),
+        lambda: CreateAttachmentLinkRequest(expiry_date=datetime.date(2026, 4, 30)),
         lambda: UpdateAdminRequest(external_prescriber_id=None, prescriber_details=None),
         lambda: UpdateAdminRequest(prescriber_details=AdminPrescriberDetails(email="gp@example.com")),
         lambda: CreateCustomerRequest(name="x", email="patient@example.com"),
@@ -360,6 +405,9 @@ def test_an_aware_datetime_is_accepted_and_sent_with_its_offset(when: datetime.d
         "number-float",
         "empty-unconstrained",
         "nullable-date-time",
+        "date-for-date-or-date-time",
+        "date-for-dob",
+        "date",
         "nullable",
         "nested-model",
         "email",
@@ -590,13 +638,20 @@ async def test_query_enum_strings_and_members_are_sent(api_key: str) -> None:
             await list_admins.asyncio_detailed(client=hero, order_by="first_name", page_index="0")
         with pytest.raises(NotFoundError):
             await list_admins.asyncio_detailed(client=hero, order_by=ListAdminsOrderBy.FIRST_NAME)
-        with pytest.raises(NotFoundError):
-            await list_episodes.asyncio_detailed(client=hero, page_index=0, status=["open"])
     assert [dict(r.url.params) for r in recorder.requests] == [
         {"order_by": "first_name", "page_index": "0"},
         {"order_by": "first_name"},
-        {"page_index": "0", "status[]": "open"},
     ]
+
+
+async def test_an_array_query_parameter_takes_enum_strings_like_a_single_one(api_key: str) -> None:
+    """``order_by="first_name"`` is accepted for a single enum; ``status=["open"]`` must be too."""
+    recorder = Recorder(httpx.Response(404, json={"error": "not_found"}))
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limit=None, max_retries=0) as hero:
+        with pytest.raises(NotFoundError):
+            await list_episodes.asyncio_detailed(client=hero, page_index=0, status=["open", EpisodeStatus.CLOSED])
+    assert recorder.requests[0].url.params.get_list("status[]") == ["open", "closed"]
+    assert recorder.requests[0].url.params["page_index"] == "0"
 
 
 async def test_get_slot_with_dot_does_not_list_slots(api_key: str) -> None:
@@ -620,3 +675,10 @@ async def test_the_issue_request_built_from_plain_strings_is_sent(api_key: str) 
         await send_message.asyncio(client=hero, body=body)
     sent = json.loads(recorder.requests[0].content)
     assert sent["message_type"] == "sms" and sent["patient_id"] == "943"
+
+
+def test_a_date_is_sent_as_a_plain_date_where_the_spec_allows_one() -> None:
+    assert edit(start_time=datetime.date(2026, 3, 29)).to_dict()["start_time"] == "2026-03-29"
+    request = RegisterPatientPdsByNhsNumber(nhs_number="1", dob=datetime.date(1992, 1, 1))
+    assert request.to_dict()["dob"] == "1992-01-01"
+    assert CreateAttachmentLinkRequest(expiry_date=datetime.date(2026, 4, 30)).to_dict()["expiry_date"] == "2026-04-30"
