@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import pickle
 import re
 import traceback
 from collections.abc import Callable, Iterator
@@ -682,3 +683,17 @@ def test_a_date_is_sent_as_a_plain_date_where_the_spec_allows_one() -> None:
     request = RegisterPatientPdsByNhsNumber(nhs_number="1", dob=datetime.date(1992, 1, 1))
     assert request.to_dict()["dob"] == "1992-01-01"
     assert CreateAttachmentLinkRequest(expiry_date=datetime.date(2026, 4, 30)).to_dict()["expiry_date"] == "2026-04-30"
+
+
+def test_a_request_validation_error_survives_pickling_without_its_value() -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        sms(patient_id=FAKE_NAME)
+    data = pickle.dumps(caught.value)
+    assert FAKE_NAME.encode() not in data
+    copy = pickle.loads(data)
+    assert isinstance(copy, RequestValidationError)
+    assert (copy.field, copy.expected, copy.received) == (
+        caught.value.field,
+        caught.value.expected,
+        caught.value.received,
+    )

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import pickle
 import socket
 import struct
 import traceback
@@ -498,3 +499,38 @@ async def test_an_empty_object_is_a_valid_slot(api_key: str) -> None:
     async with hero(api_key, recorder) as client:
         slot = await get_slot.asyncio("1", client=client)
     assert slot.additional_properties == {}
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+async def test_the_escape_hatch_does_not_resend_a_post_cut_off(
+    method: str, api_key: str, no_sleep: list[float]
+) -> None:
+    recorder = Recorder(broken(SENT, "reset"), httpx.Response(200, json=SENT))
+    async with hero(api_key, recorder, max_retries=3) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await client.request(method, "/v1/appointments/12/book", json={"slot": "1"})
+    assert len(recorder.requests) == 1
+    assert caught.value.request_processed is True
+    assert "do not resend" in str(caught.value)
+    assert isinstance(caught.value.response, httpx.Response)
+    assert_no_values(caught.value)
+
+
+async def test_the_escape_hatch_retries_a_get_cut_off(api_key: str, no_sleep: list[float]) -> None:
+    recorder = Recorder(broken(STATUS, "reset"), httpx.Response(200, json=STATUS))
+    async with hero(api_key, recorder) as client:
+        response = await client.request("GET", "/v1/messages/1/status")
+    assert response.json() == STATUS
+    assert len(recorder.requests) == 2
+
+
+async def test_a_response_validation_error_survives_pickling(api_key: str) -> None:
+    """Task queues and process pools pickle exceptions; the "do not resend" signal must survive the trip."""
+    recorder = Recorder(httpx.Response(200, json=without(SENT, "content")))
+    async with hero(api_key, recorder) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await SEND.call(client)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(copy, ResponseValidationError)
+    assert copy.request_processed is True
+    assert str(copy) == str(caught.value)
