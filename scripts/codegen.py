@@ -299,3 +299,168 @@ def declaration(prop: Any) -> str:
     else:
         default = "" if prop.required else " = UNSET"
     return f"{prop.python_name}: {type_string}{default}"
+
+
+# --- resource groups (templates/endpoint_init.py.jinja) ------------------------------------------------------------
+
+PAGE_PARAMETERS = ("page_index", "page_size")
+
+
+def group_class(tag: str) -> str:
+    """The class of a tag's group: ``practice_group`` -> ``PracticeGroupAPI``."""
+    return "".join(part.capitalize() for part in str(tag).split("_")) + "API"
+
+
+def _ok_responses(endpoint: Any) -> list[Any]:
+    return [r for r in endpoint.responses.patterns if r.status_code.range[0] >= 200 and r.status_code.range[1] <= 299]
+
+
+def return_type(endpoint: Any) -> str:
+    types = sorted({str(r.prop.get_type_string().as_unembedded_code()) for r in _ok_responses(endpoint)})
+    return " | ".join(types) if types else "None"
+
+
+def _body_fields(endpoint: Any) -> list[Any] | None:
+    """The properties of a single object body, to pass flat; None when the body cannot be flattened."""
+    if len(endpoint.bodies) != 1 or endpoint.bodies[0].body_type != "json":
+        return None
+    prop = endpoint.bodies[0].prop
+    if type(prop).__name__ != "ModelProperty" or not (prop.required_properties or prop.optional_properties):
+        return None
+    return list(prop.required_properties) + list(prop.optional_properties)
+
+
+def _flat(prop: Any, name: str) -> str:
+    """A flat keyword argument for a body field: optional ones default to UNSET, so the model's defaults apply."""
+    type_string = str(prop.get_type_string().as_unembedded_code())
+    enum = Codegen.enum_of(prop)
+    if enum is not None:
+        type_string += " | " + Codegen.enum_literal(enum)
+    if prop.required and prop.default is None:
+        return f"{name}: {type_string}"
+    if "Unset" not in type_string:
+        type_string += " | Unset"
+    return f"{name}: {type_string} = UNSET"
+
+
+def group_method(endpoint: Any) -> str:
+    """The source of one group method: path parameters positional, body fields and query parameters flat."""
+    name = str(endpoint.name)
+    module = f"_{name}"
+    route = f"{str(endpoint.method).upper()} {_raw(endpoint.path)}"
+    returns = return_type(endpoint)
+    taken = {str(p.python_name) for p in endpoint.path_parameters + endpoint.query_parameters}
+    params = [f"{declaration(p)}" for p in endpoint.path_parameters]
+    keywords = [declaration(p) for p in endpoint.query_parameters + endpoint.header_parameters]
+    call = [f"{p.python_name}={p.python_name}" for p in endpoint.path_parameters]
+    call += [f"{p.python_name}={p.python_name}" for p in endpoint.query_parameters + endpoint.header_parameters]
+    body_lines: list[str] = []
+    fields = _body_fields(endpoint)
+    if endpoint.bodies and fields is not None:
+        body = endpoint.bodies[0].prop
+        model = str(body.class_info.name)
+        pairs = []
+        for field in fields:
+            argument = str(field.python_name)
+            if argument in taken or argument in ("self", "body"):
+                argument = f"body_{argument}"
+            keywords.append(_flat(field, argument))
+            pairs.append(f'"{field.python_name}": {argument}')
+        fields_dict = "{" + ", ".join(pairs) + "}"
+        if body.required:
+            body_lines.append(f"body = {model}(**_g.given({fields_dict}))")
+        else:
+            body_lines += [
+                f"_fields = _g.given({fields_dict})",
+                f"body: {model} | Unset = {model}(**_fields) if _fields else UNSET",
+            ]
+        call.append("body=body")
+    elif endpoint.bodies:
+        body = endpoint.bodies[0].prop
+        type_string = " | ".join(
+            str(b.prop.get_type_string(no_optional=True).as_unembedded_code()) for b in endpoint.bodies
+        )
+        keywords.insert(0, f"body: {type_string}" + ("" if body.required else " | Unset = UNSET"))
+        call.append("body=body")
+    signature = ", ".join(["self", *params, *(["*", *keywords] if keywords else [])])
+    summary = str(_raw(endpoint.summary) or name).strip().replace('"""', "'''").replace("\\", "\\\\")
+    lines = [
+        f"@_g.operation({route!r}, {returns!r})",
+        f"async def {name}({signature}) -> Response[{returns}]:",
+        f'    """{summary}: ``{route}``. Await it for the answer; ``.raw(...)`` gives the whole Response."""',
+        *["    " + line for line in body_lines],
+        f"    return await {module}.asyncio_detailed({', '.join(['client=self._client', *call])})",
+    ]
+    return "\n".join(lines)
+
+
+def _page_items(endpoint: Any) -> Any:
+    """The item property of a paginated list's ``data``, or None when the operation is not one."""
+    names = {str(p.python_name) for p in endpoint.query_parameters}
+    oks = _ok_responses(endpoint)
+    if not set(PAGE_PARAMETERS) <= names or len(oks) != 1 or type(oks[0].prop).__name__ != "ModelProperty":
+        return None
+    for prop in list(oks[0].prop.required_properties) + list(oks[0].prop.optional_properties):
+        if str(_raw(prop.name)) != "data":
+            continue
+        candidates = prop.inner_properties if type(prop).__name__ == "UnionProperty" else [prop]
+        for candidate in candidates:
+            if type(candidate).__name__ == "ListProperty":
+                return candidate.inner_property
+    return None
+
+
+def iterator_name(endpoint: Any) -> str:
+    name = str(endpoint.name)
+    return "iter_" + (name[len("list_") :] if name.startswith("list_") else name)
+
+
+def group_iterator(endpoint: Any) -> str:
+    """The ``iter_...`` method of a paginated list operation, or "" for any other operation."""
+    item = _page_items(endpoint)
+    if item is None:
+        return ""
+    name = str(endpoint.name)
+    item_type = str(item.get_type_string().as_unembedded_code())
+    others = [p for p in endpoint.query_parameters if str(p.python_name) not in PAGE_PARAMETERS]
+    keywords = ["page_size: int = 100", "first_page: int = 0", *(declaration(p) for p in others)]
+    page_types = {
+        str(p.python_name): str(p.get_type_string(no_optional=True).as_unembedded_code())
+        for p in endpoint.query_parameters
+    }
+    convert = {n: ("str({})" if page_types[n] == "str" else "{}") for n in PAGE_PARAMETERS}
+    call = [
+        "client=self._client",
+        f"page_index={convert['page_index'].format('index')}",
+        f"page_size={convert['page_size'].format('size')}",
+        *(f"{p.python_name}={p.python_name}" for p in others),
+    ]
+    returns = return_type(endpoint)
+    positional = [declaration(p) for p in endpoint.path_parameters]
+    call = [str(p.python_name) for p in endpoint.path_parameters] + call
+    signature = ", ".join(["self", *positional, "*", *keywords])
+    owner = group_class(endpoint.tags[0] if endpoint.tags else "")
+    lines = [
+        f"def {iterator_name(endpoint)}({signature}) -> AsyncIterator[{item_type}]:",
+        f'    """Every item of ``{name}``, page after page as the loop goes; stops at ``count`` or a short page."""',
+        "",
+        f"    async def fetch(index: int, size: int) -> tuple[list[{item_type}], object]:",
+        f"        answer: {returns} = await self.{name}({', '.join(c for c in call if not c.startswith('client='))})",
+        "        items = answer.data if isinstance(answer.data, list) else []",
+        '        return items, getattr(answer, "count", None)',
+        "",
+        f'    return _g.paginate(fetch, page_size, first_page, "{owner}.{iterator_name(endpoint)}")',
+    ]
+    return "\n".join(lines)
+
+
+def group_imports(endpoints: list[Any]) -> list[str]:
+    """Imports a group module needs beyond its endpoints' own: body field and list item types."""
+    found: set[str] = set()
+    for endpoint in endpoints:
+        found |= set(endpoint.relative_imports)
+        props = [*(_body_fields(endpoint) or ()), _page_items(endpoint)]
+        for prop in props:
+            if prop is not None:  # the generator keeps model imports of lists and unions apart, as "lazy"
+                found |= set(prop.get_imports(prefix="...")) | set(prop.get_lazy_imports(prefix="..."))
+    return sorted(line for line in found if line.startswith("from ..."))

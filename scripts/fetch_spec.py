@@ -4,7 +4,8 @@
 
 The current file is replaced only once the download is known to be a valid OpenAPI document, so a failed or
 garbled download loses nothing. The change summary (stdout, and ``--summary-file`` for a CI job to post) lists
-operations and schemas added, removed and changed.
+operations and schemas added, removed and changed, then spec_diff.py's report: every change classified breaking
+or additive, ending ``change: breaking|additive|none``. The spec-update job shows the same report.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so it runs as a script from anywhere
+from scripts.spec_diff import diff_specs
 from scripts.spec_tools import SpecError, parse_spec, summarize_changes, validate_spec
 
 DEFAULT_URL = "https://developer.herohealth.net/_bundle/apis/public-api/openapi.yaml"
@@ -59,7 +62,12 @@ def fetch(url: str, output: Path, *, timeout: float = 60.0) -> str:
         except SpecError:
             old = None  # the summary then lists everything as added
     write_atomically(output, data)
-    return summarize_changes(old, new)
+    return change_summary(old, new)
+
+
+def change_summary(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
+    """What changed from ``old`` to ``new``: counts and names, then every change classified (last line the class)."""
+    return summarize_changes(old, new) + "\n\n" + diff_specs(old, new).render()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,10 +18,10 @@ import openapi_python_client
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.codegen import Codegen
+from scripts import codegen
 
 # Template -> file in the generated package.
-EXTRA_FILES = {"checks.py.jinja": "_checks.py"}
+EXTRA_FILES = {"checks.py.jinja": "_checks.py", "groups.py.jinja": "_groups.py"}
 
 
 def _spec_path(argv: list[str]) -> Path:
@@ -36,7 +36,13 @@ def install(spec: dict[str, Any]) -> None:
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
-        self.env.globals.update(codegen=Codegen(spec))
+        self.env.globals.update(
+            codegen=codegen.Codegen(spec),
+            group_class=codegen.group_class,
+            group_method=codegen.group_method,
+            group_iterator=codegen.group_iterator,
+            group_imports=codegen.group_imports,
+        )
 
     def _build_api(self: Any) -> None:
         original_build_api(self)

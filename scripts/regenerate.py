@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import filecmp
+import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +39,17 @@ HEADER = (
 )
 
 
+SPEC_INFO_MODULE = "_spec_info.py"
+SPEC_INFO = '''"""The OpenAPI document this package was generated from, so a program can log or check it."""
+
+SPEC_VERSION = {version}
+"""``info.version`` of openapi.yaml: Hero's label for the API revision."""
+
+SPEC_SHA256 = {sha256}
+"""SHA-256 of openapi.yaml's exact bytes: tells apart two documents that carry the same version label."""
+'''
+
+
 class GenerationError(Exception):
     """A tool in the pipeline failed; the message carries its output."""
 
@@ -49,9 +62,20 @@ def _run(args: list[str], *, cwd: Path) -> None:
         raise GenerationError(f"{' '.join(args[:4])} ... failed:\n{result.stdout}{result.stderr}")
 
 
+def spec_info(spec_bytes: bytes, doc: dict[str, object]) -> str:
+    """The source of the generated ``_spec_info`` module for this spec."""
+    info = doc.get("info")
+    version = info.get("version") if isinstance(info, dict) else None
+    return SPEC_INFO.format(
+        version=json.dumps(str(version) if version is not None else "unknown"),
+        sha256=json.dumps(hashlib.sha256(spec_bytes).hexdigest()),
+    )
+
+
 def generate_into(workdir: Path) -> Path:
     """Generate and format the package under ``workdir``; return the package folder."""
-    load_spec(SPEC)  # validate first: a clear message beats a generator traceback
+    spec_bytes = SPEC.read_bytes()
+    doc = load_spec(SPEC)  # validate first: a clear message beats a generator traceback
     out = workdir / PACKAGE_NAME
     _run(
         [
@@ -72,6 +96,7 @@ def generate_into(workdir: Path) -> Path:
         ],
         cwd=workdir,
     )
+    (out / SPEC_INFO_MODULE).write_text(spec_info(spec_bytes, doc), encoding="utf-8")
     ruff = [sys.executable, "-m", "ruff"]
     settings = ["--isolated", "--line-length", LINE_LENGTH, "--target-version", "py311"]
     _run([*ruff, "check", *settings, "--fix-only", "--select", "F401,I", "--quiet", str(out)], cwd=workdir)

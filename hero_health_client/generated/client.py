@@ -6,17 +6,152 @@ Async only. It owns one ``httpx.AsyncClient`` and knows nothing about auth, rate
 (``hero_health_client.HeroClient``) or the ``httpx_args`` it is given supply those.
 """
 
+from __future__ import annotations
+
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
+
+if TYPE_CHECKING:
+    from .api.admin import AdminAPI
+    from .api.booking import BookingAPI
+    from .api.booking_hca import BookingHcaAPI
+    from .api.episode import EpisodeAPI
+    from .api.form import FormAPI
+    from .api.form_response import FormResponseAPI
+    from .api.invoicing import InvoicingAPI
+    from .api.links import LinksAPI
+    from .api.messages import MessagesAPI
+    from .api.partners import PartnersAPI
+    from .api.patients import PatientsAPI
+    from .api.practice_group import PracticeGroupAPI
+    from .api.prescription import PrescriptionAPI
+    from .api.subscriptions import SubscriptionsAPI
+    from .api.task import TaskAPI
+    from .api.webhooks import WebhooksAPI
 
 
 class Client:
     """Base URL, default headers and timeout, and the lazily built ``httpx.AsyncClient`` that carries them.
 
-    Keyword ``httpx_args`` are passed to ``httpx.AsyncClient`` as they are (e.g. ``transport=``).
+    Keyword ``httpx_args`` are passed to ``httpx.AsyncClient`` as they are (e.g. ``transport=``). One attribute
+    per tag of the spec (``client.messages``, ``client.booking``...) holds that tag's operations; a group and its
+    models are imported on first use, so creating a client stays cheap.
     """
+
+    @cached_property
+    def admin(self) -> AdminAPI:
+        """The admin operations: list_admins, update_admin."""
+        from .api.admin import AdminAPI
+
+        return AdminAPI(self)
+
+    @cached_property
+    def booking(self) -> BookingAPI:
+        """The booking operations: create_appointment, get_appointment, edit_appointment, cancel_appointment, check_slot_availability, count_slots, get_slot, get_booking_link, list_automated_messages."""
+        from .api.booking import BookingAPI
+
+        return BookingAPI(self)
+
+    @cached_property
+    def booking_hca(self) -> BookingHcaAPI:
+        """The booking_hca operations: search_hca_consultants."""
+        from .api.booking_hca import BookingHcaAPI
+
+        return BookingHcaAPI(self)
+
+    @cached_property
+    def episode(self) -> EpisodeAPI:
+        """The episode operations: list_episodes, get_episode, create_note."""
+        from .api.episode import EpisodeAPI
+
+        return EpisodeAPI(self)
+
+    @cached_property
+    def form(self) -> FormAPI:
+        """The form operations: list_forms, get_form."""
+        from .api.form import FormAPI
+
+        return FormAPI(self)
+
+    @cached_property
+    def form_response(self) -> FormResponseAPI:
+        """The form_response operations: get_form_response."""
+        from .api.form_response import FormResponseAPI
+
+        return FormResponseAPI(self)
+
+    @cached_property
+    def invoicing(self) -> InvoicingAPI:
+        """The invoicing operations: list_coupons, list_customers, create_customer, get_default_customer, create_invoice, update_invoice, link_invoice."""
+        from .api.invoicing import InvoicingAPI
+
+        return InvoicingAPI(self)
+
+    @cached_property
+    def links(self) -> LinksAPI:
+        """The links operations: update_booking_link, create_attachment_link."""
+        from .api.links import LinksAPI
+
+        return LinksAPI(self)
+
+    @cached_property
+    def messages(self) -> MessagesAPI:
+        """The messages operations: list_batch_messages, create_batch_message, send_batch_message, get_batch_message, list_batch_message_recipients, list_batch_message_sends, get_message, send_message, get_message_status, list_message_assignees."""
+        from .api.messages import MessagesAPI
+
+        return MessagesAPI(self)
+
+    @cached_property
+    def partners(self) -> PartnersAPI:
+        """The partners operations: get_heidi_token."""
+        from .api.partners import PartnersAPI
+
+        return PartnersAPI(self)
+
+    @cached_property
+    def patients(self) -> PatientsAPI:
+        """The patients operations: list_patient_ehr_candidates, connect_patient_ehr, preview_patient_merge, merge_patient, get_patient_by_id, list_patient_attachments, list_patients, register_patient_pds, register_patient, get_patient_by_id_v2, list_patients_v2, list_patients_v3."""
+        from .api.patients import PatientsAPI
+
+        return PatientsAPI(self)
+
+    @cached_property
+    def practice_group(self) -> PracticeGroupAPI:
+        """The practice_group operations: create_access_token, list_appointment_types, list_locations, get_practice_group_by_id, update_practice_group, get_capabilities, get_configuration, list_elements, list_practitioners, get_practitioner."""
+        from .api.practice_group import PracticeGroupAPI
+
+        return PracticeGroupAPI(self)
+
+    @cached_property
+    def prescription(self) -> PrescriptionAPI:
+        """The prescription operations: list_prescriber_pharmacies, create_pharmacy."""
+        from .api.prescription import PrescriptionAPI
+
+        return PrescriptionAPI(self)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionsAPI:
+        """The subscriptions operations: list_subscriptions."""
+        from .api.subscriptions import SubscriptionsAPI
+
+        return SubscriptionsAPI(self)
+
+    @cached_property
+    def task(self) -> TaskAPI:
+        """The task operations: update_task, get_task_v2."""
+        from .api.task import TaskAPI
+
+        return TaskAPI(self)
+
+    @cached_property
+    def webhooks(self) -> WebhooksAPI:
+        """The webhooks operations: list_webhooks, create_webhook."""
+        from .api.webhooks import WebhooksAPI
+
+        return WebhooksAPI(self)
 
     def __init__(
         self,
