@@ -697,3 +697,42 @@ def test_a_request_validation_error_survives_pickling_without_its_value() -> Non
         caught.value.expected,
         caught.value.received,
     )
+
+
+# --- the same through the resource groups (client.<tag>.<operation>, flat keyword arguments) ---
+
+
+async def test_group_methods_refuse_the_issue_inputs_before_sending(api_key: str) -> None:
+    recorder, hero = recorder_client(api_key)
+    async with hero:
+        with pytest.raises(RequestValidationError) as wrong_type:
+            await hero.messages.send_message(patient_id=9431234567, message_type="sms", message_string="hi")  # type: ignore[arg-type]
+        with pytest.raises(RequestValidationError) as naive:
+            await hero.messages.send_message(patient_id="943", message_type="sms", message_string="hi", send_at=NAIVE)
+        with pytest.raises(RequestValidationError) as unknown:
+            await hero.messages.send_message(patient_id="943", message_type="whatsapp", message_string="hi")  # type: ignore[arg-type]
+        with pytest.raises(RequestValidationError) as dot:
+            await hero.patients.get_patient_by_id(".")
+        with pytest.raises(RequestValidationError) as dotdot:
+            await hero.booking.cancel_appointment.raw("..")
+    assert recorder.requests == []
+    assert wrong_type.value.field == "SendMessageRequest.patient_id"
+    assert naive.value.field == "SendMessageRequest.send_at"
+    assert unknown.value.field == "SendMessageRequest.message_type"
+    assert dot.value.field == "get_patient_by_id.id"
+    assert dotdot.value.field == "cancel_appointment.id"
+    assert_no_leak(wrong_type.value, PATIENT_NUMBER)
+
+
+async def test_group_iterators_check_their_arguments_before_sending(api_key: str) -> None:
+    recorder, hero = recorder_client(api_key)
+    async with hero:
+        with pytest.raises(RequestValidationError):
+            hero.admin.iter_admins(page_size=0)
+        with pytest.raises(RequestValidationError):
+            hero.admin.iter_admins(page_size=True)  # type: ignore[arg-type]
+        with pytest.raises(RequestValidationError) as caught:
+            async for _ in hero.admin.iter_admins(order_by="last_name"):  # type: ignore[arg-type]
+                pass
+    assert recorder.requests == []
+    assert caught.value.field == "list_admins.order_by"

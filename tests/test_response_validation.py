@@ -534,3 +534,35 @@ async def test_a_response_validation_error_survives_pickling(api_key: str) -> No
     assert isinstance(copy, ResponseValidationError)
     assert copy.request_processed is True
     assert str(copy) == str(caught.value)
+
+
+async def test_group_methods_raise_response_validation_errors_too(api_key: str, no_sleep: list[float]) -> None:
+    recorder = Recorder(httpx.Response(200, json=without(SENT, "content")))
+    async with hero(api_key, recorder, max_retries=3) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await client.messages.send_message(patient_id="943", message_type="sms", message_string="hi")
+        with pytest.raises(ResponseValidationError) as raw:
+            await client.messages.send_message.raw(patient_id="943", message_type="sms", message_string="hi")
+    check_processed(caught.value, SEND)
+    check_processed(raw.value, SEND)
+    assert len(recorder.requests) == 2  # one per call: neither was resent
+
+
+@pytest.mark.parametrize("failure", ["reset", "stalled"])
+async def test_group_iterators_retry_a_page_cut_off(failure: str, api_key: str, no_sleep: list[float]) -> None:
+    recorder = Recorder(
+        broken({"data": [ADMIN], "count": 1}, failure), httpx.Response(200, json={"data": [ADMIN], "count": 1})
+    )
+    async with hero(api_key, recorder) as client:
+        admins = [admin async for admin in client.admin.iter_admins()]
+    assert [a.id for a in admins] == ["12"]
+    assert len(recorder.requests) == 2
+
+
+async def test_group_method_empty_200_carries_the_http_response(api_key: str) -> None:
+    recorder = Recorder(httpx.Response(200))
+    async with hero(api_key, recorder) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await client.messages.get_message_status("1")
+    check_processed(caught.value, STATUS_GET)
+    assert len(recorder.requests) == 1
