@@ -736,3 +736,15 @@ async def test_group_iterators_check_their_arguments_before_sending(api_key: str
                 pass
     assert recorder.requests == []
     assert caught.value.field == "list_admins.order_by"
+
+
+def test_nested_paths_name_the_item_index() -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        CreateInvoiceRequest(issuer_id="1", invoice_items_attributes=[InvoiceItemAttributes(quantity=1), FAKE_NAME])
+    assert caught.value.field == "CreateInvoiceRequest.invoice_items_attributes[1]"
+
+
+def test_a_missing_required_argument_is_a_request_validation_error() -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        SendMessageRequest(patient_id="943", message_type="sms")  # type: ignore[call-arg]
+    assert caught.value.field == "SendMessageRequest.message_string"

@@ -566,3 +566,26 @@ async def test_group_method_empty_200_carries_the_http_response(api_key: str) ->
             await client.messages.get_message_status("1")
     check_processed(caught.value, STATUS_GET)
     assert len(recorder.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "field"),
+    [
+        (
+            ADMINS,
+            {"data": [ADMIN, without(ADMIN, "external_prescriber_id")], "count": 2},
+            "data[1].external_prescriber_id",
+        ),
+        (STATUS_GET, with_value(STATUS, "tomorrow", "status", "sent_at"), "status.sent_at"),
+    ],
+    ids=["list-row", "nested-object"],
+)
+async def test_nested_answer_paths_name_the_item_and_the_field(
+    endpoint: Endpoint, body: dict[str, Any], field: str, api_key: str
+) -> None:
+    recorder = Recorder(httpx.Response(200, json=body))
+    async with hero(api_key, recorder) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await endpoint.call(client)
+    assert caught.value.field == field
+    assert f"{endpoint.model}.{field}" in str(caught.value)
