@@ -24,7 +24,7 @@ from hero_health_client import HeroClient, HeroError, NotFoundError, RequestVali
 from hero_health_client.generated.api.admin import list_admins
 from hero_health_client.generated.api.booking import cancel_appointment, get_slot
 from hero_health_client.generated.api.episode import list_episodes
-from hero_health_client.generated.api.invoicing import list_customers
+from hero_health_client.generated.api.invoicing import create_invoice, list_customers
 from hero_health_client.generated.api.messages import list_batch_messages, send_message
 from hero_health_client.generated.api.patients import get_patient_by_id, get_patient_by_id_v2
 from hero_health_client.generated.api.practice_group import list_appointment_types
@@ -606,6 +606,12 @@ QUERY_CASES: list[tuple[str, Callable[[HeroClient], Any], str, str]] = [
         "list_customers.query",
         "int",
     ),
+    (
+        "array-given-str",
+        lambda h: list_appointment_types.asyncio_detailed(client=h, location_ids="12,13"),
+        "list_appointment_types.location_ids",
+        "str",
+    ),
 ]
 
 
@@ -748,3 +754,16 @@ def test_a_missing_required_argument_is_a_request_validation_error() -> None:
     with pytest.raises(RequestValidationError) as caught:
         SendMessageRequest(patient_id="943", message_type="sms")  # type: ignore[call-arg]
     assert caught.value.field == "SendMessageRequest.message_string"
+
+
+async def test_an_item_appended_to_a_list_field_is_checked_before_sending(api_key: str) -> None:
+    """``append`` is not assignment, so attrs never sees it; the body must still not fail at send time with an
+    AttributeError naming no field (the issue's first complaint), nor go out half-serialised."""
+    request = CreateInvoiceRequest(issuer_id="1", invoice_items_attributes=[])
+    request.invoice_items_attributes.append({"quantity": 1})  # type: ignore[union-attr, arg-type]
+    recorder, hero = recorder_client(api_key)
+    async with hero:
+        with pytest.raises(RequestValidationError) as caught:
+            await create_invoice.asyncio_detailed(client=hero, body=request)
+    assert recorder.requests == []
+    assert caught.value.field.startswith("CreateInvoiceRequest.invoice_items_attributes")

@@ -589,3 +589,34 @@ async def test_nested_answer_paths_name_the_item_and_the_field(
             await endpoint.call(client)
     assert caught.value.field == field
     assert f"{endpoint.model}.{field}" in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("endpoint", [SEND, STATUS_GET], ids=lambda e: e.name)
+async def test_a_2xx_body_that_does_not_decompress(
+    endpoint: Endpoint, encoding: str, api_key: str, no_sleep: list[float]
+) -> None:
+    """A proxy's ``Content-Encoding`` the body does not match: httpx raises DecodingError, not a TransportError."""
+    headers = {"content-encoding": encoding, "content-type": JSON}
+    recorder = Recorder(httpx.Response(200, headers=headers, content=FAKE_NAME.encode()))
+    async with hero(api_key, recorder) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await endpoint.call(client)
+    assert caught.value.request_processed is True
+    assert "do not resend" in str(caught.value)
+    assert_no_values(caught.value)
+    if endpoint is SEND:
+        assert len(recorder.requests) == 1
+
+
+@pytest.mark.parametrize("status", [400, 404, 500])
+async def test_an_error_body_that_does_not_decompress_is_still_a_hero_error(
+    status: int, api_key: str, no_sleep: list[float]
+) -> None:
+    headers = {"content-encoding": "gzip", "content-type": JSON}
+    recorder = Recorder(httpx.Response(status, headers=headers, content=b"not gzip"))
+    async with hero(api_key, recorder, max_retries=0) as client:
+        with pytest.raises(HeroError) as caught:
+            await SEND.call(client)
+    assert getattr(caught.value, "status_code", None) == status
+    assert len(recorder.requests) == 1
