@@ -10,8 +10,9 @@ production) and only reads, unless you also name a test patient and slot you own
     HERO_DEMO_PATIENT_ID   sends that patient 1 SMS, then 50 more in the bulk step (real messages!)
     HERO_DEMO_SLOT_ID      shows that slot and reserves an appointment in it
 
-Steps: practice info and capabilities; appointment types and a slot in London time; a reserved appointment; an
-SMS written to the record, with its status polled; 50 messages sent concurrently through the client's rate limiter.
+Steps: practice info and capabilities; appointment types and a slot in London time (and the day the clocks go back);
+a reserved appointment; an SMS written to the record, with its status polled; 50 messages sent concurrently through
+the client's rate limiter. Everything goes through one object: ``hero.<group>.<operation>(...)``.
 """
 
 from __future__ import annotations
@@ -32,22 +33,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hero_health_client import PRODUCTION_URL, HeroClient, HeroError, RateLimit
-from hero_health_client.generated.api.booking import create_appointment, get_slot
-from hero_health_client.generated.api.messages import get_message_status, send_message
-from hero_health_client.generated.api.practice_group import (
-    get_capabilities,
-    get_practice_group_by_id,
-    list_appointment_types,
-)
-from hero_health_client.generated.models import (
-    AppointmentType,
-    BookingSlot,
-    CreateAppointmentRequest,
-    MessageType,
-    SendMessageRequest,
-)
-from hero_health_client.generated.types import Unset
-from hero_health_client.london import format_london, to_london
+from hero_health_client.london import format_london, london_day_bounds, london_to_utc, to_london
+from hero_health_client.types import AppointmentType, Unset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: scripts/ is not an installed package
 from scripts.mock_server import PrismError, prism_server
@@ -91,7 +78,7 @@ def target() -> Iterator[Target]:
     reused = _env("HERO_MOCK_URL")
     with console.status("Starting the Prism mock of openapi.yaml…"), prism_server() as url:
         console.print(f"Using the Prism mock at [bold]{url}[/]" + (" ($HERO_MOCK_URL)" if reused else ""))
-        console.print("[dim]Answers are the spec's examples: placeholder values, not real data.[/]")
+        console.print("[dim]Answers are the examples from Hero's documentation: realistic, but not real patients.[/]")
         yield Target(url, "demo-key", "1", True, "1", "1")
 
 
@@ -106,21 +93,21 @@ def london(value: datetime | Unset | None) -> str:
 
 async def practice(hero: HeroClient) -> None:
     heading("1. Practice group")
-    group = await get_practice_group_by_id.asyncio(client=hero)
+    group = await hero.practice_group.get_practice_group_by_id()
     shown = {k: group[k] for k in ("id", "name", "ods_code") if k in group and isinstance(group[k], str | int)}
     if shown:
         for key, value in shown.items():
             console.print(f"  {key}: [bold]{value}[/]")
     else:
         console.print(f"  {len(group.additional_properties)} fields (Hero does not document them)")
-    capabilities = await get_capabilities.asyncio(client=hero)
+    capabilities = await hero.practice_group.get_capabilities()
     names = capabilities.capabilities if not isinstance(capabilities.capabilities, Unset) else []
     console.print(f"  capabilities: {', '.join(names) or 'none listed'}")
 
 
 async def appointment_types(hero: HeroClient) -> AppointmentType | None:
     heading("2. Appointment types")
-    types = await list_appointment_types.asyncio(client=hero)
+    types = await hero.practice_group.list_appointment_types()
     table = Table("Name", "Practitioner", "Minutes", "Next available (London)")
     for kind in types.data[:5]:
         table.add_row(kind.name, str(kind.practitioner_type), f"{kind.duration:g}", london(kind.next_available_at))
@@ -135,7 +122,7 @@ async def slot_and_booking(hero: HeroClient, slot_id: str | None, kind: Appointm
     if slot_id is None:
         console.print("  [yellow]skipped[/]: set HERO_DEMO_SLOT_ID to a slot you may book")
         return
-    slot: BookingSlot = await get_slot.asyncio(slot_id, client=hero)
+    slot = await hero.booking.get_slot(slot_id)
     if not isinstance(slot.start_time, datetime):
         console.print("  the slot has no start time; nothing to reserve")
         return
@@ -149,33 +136,41 @@ async def slot_and_booking(hero: HeroClient, slot_id: str | None, kind: Appointm
     def pick(value: str | Unset, fallback: str | None) -> str:
         return value if isinstance(value, str) else fallback or ""
 
-    request = CreateAppointmentRequest(
+    reserved = await hero.booking.create_appointment(
         appointment_type_id=pick(slot.appointment_type_id, kind.id if kind else None),
         location_id=pick(slot.location_id, None),
         practitioner_id=pick(slot.practitioner_id, None),
         duration=minutes,
         start_time=start,
     )
-    reserved = await create_appointment.asyncio(client=hero, body=request)
     console.print(f"  reserved appointment [bold]{reserved.id}[/], held until {london(reserved.reserved_until)}")
 
 
+def clocks_go_back() -> None:
+    heading("4. The day the clocks go back (BST -> GMT)")
+    start, end = london_day_bounds("2026-10-25")
+    console.print(f"  Sunday 25 October 2026 lasts {(end - start).total_seconds() / 3600:g} hours in London")
+    for fold, label in ((0, "first, still BST"), (1, "second, now GMT")):
+        utc = london_to_utc("2026-10-25T01:30:00", fold=fold)
+        console.print(f"  01:30 London ({label}) = {utc:%H:%M} UTC -> shown as [bold]{format_london(utc)}[/]")
+    console.print("  [dim]Without fold=, london_to_utc refuses the ambiguous time instead of guessing.[/]")
+
+
 async def sms(hero: HeroClient, patient_id: str | None, is_mock: bool) -> None:
-    heading("4. An SMS, written to the patient's record")
+    heading("5. An SMS, written to the patient's record")
     if patient_id is None:
         console.print("  [yellow]skipped[/]: set HERO_DEMO_PATIENT_ID to a test patient of yours")
         return
-    body = SendMessageRequest(
+    sent = await hero.messages.send_message(
         patient_id=patient_id,
-        message_type=MessageType.SMS,
+        message_type="sms",
         message_string="Hello from the Hero Health SDK quickstart.",
         write_to_record=True,
     )
-    sent = await send_message.asyncio(client=hero, body=body)
     console.print(f"  message [bold]{sent.message_id}[/] accepted (write to record: {sent.write_to_record})")
     polls, pause = (2, 0.3) if is_mock else (10, 2.0)
     for attempt in range(1, polls + 1):
-        status = await get_message_status.asyncio(sent.message_id, client=hero)
+        status = await hero.messages.get_message_status(sent.message_id)
         state = str(status.status.response)
         console.print(f"  poll {attempt}: {state}, sent {london(status.status.sent_at)}")
         if state in FINAL_STATES:
@@ -184,7 +179,7 @@ async def sms(hero: HeroClient, patient_id: str | None, is_mock: bool) -> None:
 
 
 async def bulk(hero: HeroClient, patient_id: str | None) -> None:
-    heading(f"5. {BULK_MESSAGES} messages at once, through the rate limiter")
+    heading(f"6. {BULK_MESSAGES} messages at once, through the rate limiter")
     if patient_id is None:
         console.print("  [yellow]skipped[/]: set HERO_DEMO_PATIENT_ID to a test patient of yours")
         return
@@ -195,13 +190,12 @@ async def bulk(hero: HeroClient, patient_id: str | None) -> None:
         task = progress.add_task("send", total=BULK_MESSAGES)
 
         async def one(number: int) -> None:
-            body = SendMessageRequest(
-                patient_id=patient_id,
-                message_type=MessageType.SMS,
-                message_string=f"Quickstart bulk message {number} of {BULK_MESSAGES}.",
-            )
             try:
-                await send_message.asyncio(client=hero, body=body)
+                await hero.messages.send_message(
+                    patient_id=patient_id,
+                    message_type="sms",
+                    message_string=f"Quickstart bulk message {number} of {BULK_MESSAGES}.",
+                )
             except HeroError as exc:
                 failures.append(exc)
             progress.advance(task)
@@ -223,6 +217,7 @@ async def tour(where: Target) -> None:
         await practice(hero)
         kind = await appointment_types(hero)
         await slot_and_booking(hero, where.slot_id, kind)
+        clocks_go_back()
         await sms(hero, where.patient_id, where.is_mock)
         await bulk(hero, where.patient_id)
         stats = hero.stats

@@ -171,7 +171,9 @@ def test_every_operation_of_the_committed_spec_is_added_from_nothing() -> None:
     spec = _load(REPO_ROOT / "openapi.yaml")
     diff = spec_diff.diff_specs(None, spec)
     assert diff.classification == "additive"
-    assert len(diff.operations_added) == 66
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    expected = sorted(f"{m.upper()} {path}" for path, item in spec["paths"].items() for m in item if m in methods)
+    assert sorted(diff.operations_added) == expected
     assert diff.models_added == sorted(spec["components"]["schemas"])
 
 

@@ -5,5 +5,5 @@
 SPEC_VERSION = "1.0.0"
 """``info.version`` of openapi.yaml: Hero's label for the API revision."""
 
-SPEC_SHA256 = "9927c1b08e1dfe6e9f8ecea6c0e3dc9c7cae10aae8a41381604202dbd5b74729"
+SPEC_SHA256 = "72865e97139ccabdd362bda8cf0c9d7ad094312e6b3af87d938217779671fb92"
 """SHA-256 of openapi.yaml's exact bytes: tells apart two documents that carry the same version label."""
