@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 NODE_STAMP := node_modules/.installed
 URL ?=
 
@@ -19,6 +20,12 @@ $(PY_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+# The demo needs only the SDK and rich: a first `make demo` does not wait for mypy, matplotlib or the generator.
+$(DEMO_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[demo]'
+	touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -33,10 +40,10 @@ test: $(PY_STAMP) $(NODE_STAMP)  ## the whole suite, contract tests against Pris
 unit: $(PY_STAMP)  ## the suite without the Prism contract tests
 	$(PY) -m pytest -m "not contract"
 
-demo: $(PY_STAMP) $(NODE_STAMP)  ## run examples/quickstart.py against a local Prism mock (no credentials)
+demo: $(DEMO_STAMP) $(NODE_STAMP)  ## run examples/quickstart.py against a local Prism mock (no credentials)
 	$(PY) examples/quickstart.py
 
-mock: $(PY_STAMP) $(NODE_STAMP)  ## serve the Prism mock of openapi.yaml in the foreground
+mock: $(DEMO_STAMP) $(NODE_STAMP)  ## serve the Prism mock of openapi.yaml in the foreground
 	$(PY) scripts/mock_server.py
 
 generate: $(PY_STAMP)  ## regenerate hero_health_client/generated from openapi.yaml

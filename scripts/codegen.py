@@ -464,3 +464,10 @@ def group_imports(endpoints: list[Any]) -> list[str]:
             if prop is not None:  # the generator keeps model imports of lists and unions apart, as "lazy"
                 found |= set(prop.get_imports(prefix="...")) | set(prop.get_lazy_imports(prefix="..."))
     return sorted(line for line in found if line.startswith("from ..."))
+
+
+def coverage(spec: dict[str, Any], endpoint: Any) -> str:
+    """The operation's ``x-coverage`` in openapi.yaml (how fully Hero's documentation describes it)."""
+    path_item = spec.get("paths", {}).get(_raw(endpoint.path), {})
+    operation = path_item.get(str(endpoint.method).lower(), {}) if isinstance(path_item, dict) else {}
+    return str(operation.get("x-coverage", "")) if isinstance(operation, dict) else ""

@@ -21,7 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts import codegen
 
 # Template -> file in the generated package.
-EXTRA_FILES = {"checks.py.jinja": "_checks.py", "groups.py.jinja": "_groups.py"}
+EXTRA_FILES = {
+    "checks.py.jinja": "_checks.py",
+    "groups.py.jinja": "_groups.py",
+    "operations.md.jinja": "OPERATIONS.md",  # moved to docs/operations.md by scripts/regenerate.py
+}
 
 
 def _spec_path(argv: list[str]) -> Path:
@@ -42,6 +46,7 @@ def install(spec: dict[str, Any]) -> None:
             group_method=codegen.group_method,
             group_iterator=codegen.group_iterator,
             group_imports=codegen.group_imports,
+            coverage=codegen.coverage,
         )
 
     def _build_api(self: Any) -> None:

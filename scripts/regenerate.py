@@ -31,6 +31,8 @@ SPEC = REPO_ROOT / "openapi.yaml"
 CONFIG = REPO_ROOT / "generator-config.yaml"
 TEMPLATES = REPO_ROOT / "templates"
 TARGET = REPO_ROOT / "hero_health_client" / "generated"
+OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
+GENERATED_DOC = "OPERATIONS.md"  # written by scripts/generator.py into the package, moved to OPERATIONS_DOC
 PACKAGE_NAME = "generated"  # must match package_name_override in generator-config.yaml
 LINE_LENGTH = "120"
 HEADER = (
@@ -73,7 +75,10 @@ def spec_info(spec_bytes: bytes, doc: dict[str, object]) -> str:
 
 
 def generate_into(workdir: Path) -> Path:
-    """Generate and format the package under ``workdir``; return the package folder."""
+    """Generate and format the package under ``workdir``; return the package folder.
+
+    The operations reference is left beside it, as ``workdir / "operations.md"``.
+    """
     spec_bytes = SPEC.read_bytes()
     doc = load_spec(SPEC)  # validate first: a clear message beats a generator traceback
     out = workdir / PACKAGE_NAME
@@ -101,6 +106,7 @@ def generate_into(workdir: Path) -> Path:
     settings = ["--isolated", "--line-length", LINE_LENGTH, "--target-version", "py311"]
     _run([*ruff, "check", *settings, "--fix-only", "--select", "F401,I", "--quiet", str(out)], cwd=workdir)
     _run([*ruff, "format", *settings, "--quiet", str(out)], cwd=workdir)
+    os.replace(out / GENERATED_DOC, workdir / OPERATIONS_DOC.name)  # docs/, not the package
     header = HEADER.format(version=importlib.metadata.version("openapi-python-client"))
     for source in sorted(out.rglob("*.py")):
         source.write_text(header + source.read_text(encoding="utf-8"), encoding="utf-8")
@@ -155,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="hero-regenerate-") as tmp:
             fresh = generate_into(Path(tmp))
+            doc = (Path(tmp) / OPERATIONS_DOC.name).read_text(encoding="utf-8")
             if args.check:
                 problems = drift(TARGET, fresh)
+                if not OPERATIONS_DOC.exists() or OPERATIONS_DOC.read_text(encoding="utf-8") != doc:
+                    problems.append(f"differs: {OPERATIONS_DOC.relative_to(REPO_ROOT)}")
                 if problems:
                     print(
                         f"{TARGET.relative_to(REPO_ROOT)} is out of date with openapi.yaml/templates:", file=sys.stderr
@@ -167,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{TARGET.relative_to(REPO_ROOT)} matches a fresh generation ({len(_files(fresh))} files).")
                 return 0
             replace_target(fresh)
+            OPERATIONS_DOC.parent.mkdir(exist_ok=True)
+            OPERATIONS_DOC.write_text(doc, encoding="utf-8")
     except (SpecError, GenerationError) as exc:
         print(f"regenerate: {exc}", file=sys.stderr)
         return 1

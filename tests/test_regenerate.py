@@ -27,9 +27,18 @@ def test_check_mode_fails_on_a_hand_edit(
     shutil.copytree(fresh, edited)
     target = edited / "api" / "messages" / "send_message.py"
     target.write_text(target.read_text() + "\n# hand edit\n")
-    monkeypatch.setattr(regenerate, "generate_into", lambda workdir: shutil.copytree(fresh, workdir / "generated"))
+    doc = tmp_path / "docs" / "operations.md"
+    doc.parent.mkdir()
+    shutil.copy(regenerate.OPERATIONS_DOC, doc)
+
+    def generate_into(workdir: Path) -> Path:
+        shutil.copy(doc, workdir / "operations.md")
+        return Path(shutil.copytree(fresh, workdir / "generated"))
+
+    monkeypatch.setattr(regenerate, "generate_into", generate_into)
     monkeypatch.setattr(regenerate, "TARGET", edited)
     monkeypatch.setattr(regenerate, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(regenerate, "OPERATIONS_DOC", doc)
 
     assert regenerate.main(["--check"]) == 1
     assert "differs: api/messages/send_message.py" in capsys.readouterr().err
