@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import importlib.metadata
 import logging
 import math
-from typing import Any
+import os
+from functools import cached_property
+from typing import Any, Self
 
 import httpx
 
 from ._redact import fingerprint, redact_httpx_logs_for
 from .generated.client import Client
 from .limits import RateLimit, RateLimiter, RateLimiterFactory, shared_limiter
-from .transport import ClientStats, HeroTransport, RetryPolicy
+from .transport import ClientStats, HeroTransport, OptionsTransport, RetryPolicy
 
 PRODUCTION_URL = "https://api.herohealth.net"
 STAGING_URL = "https://api.staging.htech.app"
 MOCK_URL = "https://developer.herohealth.net/_mock/apis/public-api/openapi"
 
 DEFAULT_TIMEOUT = 30.0
+ENVIRONMENTS = {"production": PRODUCTION_URL, "staging": STAGING_URL, "mock": MOCK_URL}
 
 try:
     __version__ = importlib.metadata.version("hero-health-client")
@@ -29,6 +34,29 @@ logger = logging.getLogger("hero_health_client")
 
 _DEFAULT_RATE_LIMIT = RateLimit()
 _TRANSPORT_ARGS = ("limits", "verify", "cert", "http1", "http2", "trust_env", "proxy", "retries")
+
+
+def _from_environment(name: str, value: str | None, variable: str) -> object:
+    """``value``, or the environment variable that stands in for it; a ValueError naming both when neither is set."""
+    if value is not None:
+        return value
+    found = os.environ.get(variable)
+    if found is None or not found.strip():
+        raise ValueError(f"{name} was not given and ${variable} is not set: pass {name}= or set {variable}")
+    return found.strip()
+
+
+def _environment_url() -> str:
+    """$HERO_BASE_URL, else the URL of $HERO_ENVIRONMENT, else production."""
+    url = os.environ.get("HERO_BASE_URL", "").strip()
+    if url:
+        return url
+    name = os.environ.get("HERO_ENVIRONMENT", "").strip().lower()
+    if not name:
+        return PRODUCTION_URL
+    if name not in ENVIRONMENTS:
+        raise ValueError(f"$HERO_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, got {name!r}")
+    return ENVIRONMENTS[name]
 
 
 def _credential(name: str, value: object) -> str:
@@ -94,10 +122,10 @@ class HeroClient(Client):
 
     def __init__(
         self,
-        api_key: str,
-        practice_group_id: str,
+        api_key: str | None = None,
+        practice_group_id: str | None = None,
         *,
-        base_url: str = PRODUCTION_URL,
+        base_url: str | None = None,
         rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
         rate_limiter: RateLimiter | RateLimiterFactory | None = None,
         max_retries: int = 2,
@@ -108,9 +136,11 @@ class HeroClient(Client):
     ) -> None:
         # Every argument is checked before anything shared (the key's limiter) is touched: a failed construction
         # changes nothing.
-        api_key = _credential("api_key", api_key)
-        practice_group_id = _credential("practice_group_id", practice_group_id)
-        base_url = _base_url(base_url)
+        api_key = _credential("api_key", _from_environment("api_key", api_key, "HERO_API_KEY"))
+        practice_group_id = _credential(
+            "practice_group_id", _from_environment("practice_group_id", practice_group_id, "HERO_PRACTICE_GROUP_ID")
+        )
+        base_url = _base_url(base_url if base_url is not None else _environment_url())
         http_timeout = _timeout(timeout)
         retry = RetryPolicy(max_retries=max_retries, max_retry_after=max_retry_after)
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
@@ -134,6 +164,7 @@ class HeroClient(Client):
         self.stats = ClientStats()
         self._key_fingerprint = fingerprint(api_key)
         self._practice_group_id = practice_group_id
+        self._retry = retry
         self._transport = HeroTransport(
             inner=transport or httpx.AsyncHTTPTransport(**transport_args),
             auth_headers={"x-api-key": api_key, "x-practice-group-id": practice_group_id},
@@ -153,6 +184,27 @@ class HeroClient(Client):
     @property
     def practice_group_id(self) -> str:
         return self._practice_group_id
+
+    def with_options(self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None) -> Self:
+        """A view of this client whose calls use other settings; it shares the connection pool, the rate limiter
+        and ``stats`` with this client, so it is cheap to make per call site:
+
+            await hero.with_options(timeout=5.0, max_retries=0).booking.get_slot("4821")
+
+        Closing the view closes nothing shared; closing this client ends the view too.
+        """
+        view = copy.copy(self)
+        for klass in type(self).__mro__:  # the groups made for this client must not serve the view
+            for name, value in vars(klass).items():
+                if isinstance(value, cached_property):
+                    view.__dict__.pop(name, None)
+        if timeout is not None:
+            view._timeout = _timeout(timeout)
+        if max_retries is not None:
+            view._retry = dataclasses.replace(self._retry, max_retries=max_retries)
+        view._async_client = None
+        view._httpx_args = {**self._httpx_args, "transport": OptionsTransport(self._transport, view._retry)}
+        return view
 
     def __repr__(self) -> str:
         return (

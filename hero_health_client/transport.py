@@ -40,6 +40,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Failures that prove the request never left: safe to retry even a POST.
 NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The request extension through which a view made by HeroClient.with_options() overrides the RetryPolicy.
+RETRY_EXTENSION = "hero_retry_policy"
 # The longest a 429 pauses the key: a sanity bound on a Retry-After that claims hours or days.
 MAX_PAUSE = 3600.0
 
@@ -130,13 +132,13 @@ class HeroTransport(httpx.AsyncBaseTransport):
     def __repr__(self) -> str:
         return f"<HeroTransport limiter={self._limiter!r} retries={self._retry.max_retries}>"
 
-    async def _acquire(self, route: str) -> Permit | None:
+    async def _acquire(self, route: str, retry: RetryPolicy) -> Permit | None:
         if self._limiter is None:
             return None
         if not self._max_wait:
             return await self._limiter.acquire()
         try:
-            return await self._limiter.acquire(max_wait=self._retry.max_retry_after)  # type: ignore[call-arg]
+            return await self._limiter.acquire(max_wait=retry.max_retry_after)  # type: ignore[call-arg]
         except KeyPausedError as paused:
             # A wait nobody asked for: the key is paused (an earlier 429) beyond this caller's max_retry_after.
             limited = RateLimitError(
@@ -164,11 +166,12 @@ class HeroTransport(httpx.AsyncBaseTransport):
         if self.closed:
             raise ClientClosedError("this HeroClient is closed (aclose() or the end of async with); make a new one")
         request.headers.update(self._auth_headers)
+        retry: RetryPolicy = request.extensions.get(RETRY_EXTENSION) or self._retry  # with_options() may set it
         method = request.method
         route = f"{method} {request.extensions.get('path_template') or path_template(request.url.path)}"
         attempt = 0
         while True:
-            permit = await self._acquire(route)
+            permit = await self._acquire(route, retry)
             if permit is not None:
                 self.stats.limiter_wait += permit.waited
             started = time.monotonic()
@@ -192,8 +195,8 @@ class HeroTransport(httpx.AsyncBaseTransport):
                 reason = type(failure).__name__
                 logger.debug("%s -> %s attempt=%d elapsed=%.3fs", route, reason, attempt + 1, elapsed)
                 safe = method in IDEMPOTENT_METHODS or isinstance(failure, NOT_SENT_ERRORS)
-                if safe and attempt < self._retry.max_retries:
-                    attempt = await self._wait_before_retry(route, reason, attempt, self._retry.backoff(attempt))
+                if safe and attempt < retry.max_retries:
+                    attempt = await self._wait_before_retry(route, reason, attempt, retry.backoff(attempt), retry)
                     continue
                 error = APITimeoutError if isinstance(failure, httpx.TimeoutException) else APIConnectionError
                 failure.request = masked_request(request)  # the cause must not carry the key either
@@ -211,8 +214,8 @@ class HeroTransport(httpx.AsyncBaseTransport):
                     await response.aclose()
                     reason = type(exc).__name__
                     cut_off = isinstance(exc, httpx.TransportError)  # a body that does not decode will not next time
-                    if cut_off and method in IDEMPOTENT_METHODS and attempt < self._retry.max_retries:
-                        attempt = await self._wait_before_retry(route, reason, attempt, self._retry.backoff(attempt))
+                    if cut_off and method in IDEMPOTENT_METHODS and attempt < retry.max_retries:
+                        attempt = await self._wait_before_retry(route, reason, attempt, retry.backoff(attempt), retry)
                         continue
                     response.request = masked_request(request)
                     raise ResponseValidationError(
@@ -229,9 +232,9 @@ class HeroTransport(httpx.AsyncBaseTransport):
             response = await _read_error_answer(response, request)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             retryable = status in RETRYABLE_STATUSES and (method in IDEMPOTENT_METHODS or status == 429)
-            patient_enough = retry_after is None or retry_after <= self._retry.max_retry_after
-            will_retry = retryable and patient_enough and attempt < self._retry.max_retries
-            delay = retry_after if retry_after is not None else self._retry.backoff(attempt)
+            patient_enough = retry_after is None or retry_after <= retry.max_retry_after
+            will_retry = retryable and patient_enough and attempt < retry.max_retries
+            delay = retry_after if retry_after is not None else retry.backoff(attempt)
             if status == 429:
                 self.stats.rate_limited += 1
                 if self._limiter is not None:
@@ -240,14 +243,14 @@ class HeroTransport(httpx.AsyncBaseTransport):
                     await self._limiter.pause(min(delay, MAX_PAUSE))
                     delay = 0.0
             if will_retry:
-                attempt = await self._wait_before_retry(route, str(status), attempt, delay)
+                attempt = await self._wait_before_retry(route, str(status), attempt, delay, retry)
                 continue
             response.request = masked_request(request)  # errors get logged: keep the key off them
             raise error_for_response(response, route=route, retry_after=retry_after)
 
-    async def _wait_before_retry(self, route: str, reason: str, attempt: int, delay: float) -> int:
+    async def _wait_before_retry(self, route: str, reason: str, attempt: int, delay: float, retry: RetryPolicy) -> int:
         logger.info(
-            "retrying %s after %s in %.2fs (retry %d of %d)", route, reason, delay, attempt + 1, self._retry.max_retries
+            "retrying %s after %s in %.2fs (retry %d of %d)", route, reason, delay, attempt + 1, retry.max_retries
         )
         self.stats.retries += 1
         if delay > 0:
@@ -257,3 +260,19 @@ class HeroTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         self.closed = True
         await self._inner.aclose()
+
+
+class OptionsTransport(httpx.AsyncBaseTransport):
+    """The transport of a ``HeroClient.with_options()`` view: the same HeroTransport (pool, limiter, counters),
+    with the view's retry policy put on each request. Closing a view leaves the pool to the client it came from."""
+
+    def __init__(self, inner: HeroTransport, retry: RetryPolicy) -> None:
+        self._inner = inner
+        self._retry = retry
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions = {**request.extensions, RETRY_EXTENSION: self._retry}
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Nothing to close: the pool belongs to the client the view was made from."""

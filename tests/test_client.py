@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import traceback
@@ -19,6 +20,8 @@ from hero_health_client import (
     HeroClient,
     HeroError,
     NotFoundError,
+    RateLimit,
+    ServerError,
     ValidationError,
     __version__,
 )
@@ -215,3 +218,68 @@ async def test_a_closed_client_opens_no_socket(api_key: str) -> None:
             with pytest.raises(ClientClosedError):
                 await hero.request("GET", "/v1/locations")
         assert len(server.stats.arrivals) == 1
+
+
+# --- configuration from the environment, and with_options views -----------------------------------------------
+
+
+def test_credentials_and_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HERO_API_KEY", "env-key")
+    monkeypatch.setenv("HERO_PRACTICE_GROUP_ID", "77")
+    monkeypatch.setenv("HERO_ENVIRONMENT", "staging")
+    monkeypatch.delenv("HERO_BASE_URL", raising=False)
+    client = HeroClient(rate_limit=None)
+    assert client.practice_group_id == "77" and client.base_url == STAGING_URL
+    monkeypatch.setenv("HERO_BASE_URL", "http://127.0.0.1:4010/")
+    assert HeroClient(rate_limit=None).base_url == "http://127.0.0.1:4010"
+    assert HeroClient("given-key", "5", base_url=MOCK_URL, rate_limit=None).base_url == MOCK_URL
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"), [("HERO_API_KEY", "api_key"), ("HERO_PRACTICE_GROUP_ID", "practice_group_id")]
+)
+def test_a_missing_credential_names_its_variable(monkeypatch: pytest.MonkeyPatch, missing: str, named: str) -> None:
+    monkeypatch.setenv("HERO_API_KEY", "env-key-secret")
+    monkeypatch.setenv("HERO_PRACTICE_GROUP_ID", "77")
+    monkeypatch.delenv(missing)
+    with pytest.raises(ValueError, match=f"{named}.*{missing}") as refused:
+        HeroClient(rate_limit=None)
+    assert "env-key-secret" not in str(refused.value)
+
+
+def test_an_unknown_environment_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HERO_BASE_URL", raising=False)
+    monkeypatch.setenv("HERO_ENVIRONMENT", "prod")
+    with pytest.raises(ValueError, match="HERO_ENVIRONMENT must be one of production, staging, mock"):
+        HeroClient("key", "1", rate_limit=None)
+
+
+async def test_a_view_has_its_own_retries_and_timeout_and_shares_the_rest() -> None:
+    attempts: list[httpx.Request] = []
+
+    def failing(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        return httpx.Response(503)
+
+    async with HeroClient("view-key", "1", transport=httpx.MockTransport(failing), rate_limit=RateLimit(50, 1)) as hero:
+        hero._retry = dataclasses.replace(hero._retry, backoff_base=0.0)  # no waiting in this test
+        view = hero.with_options(timeout=2.5, max_retries=0)
+        with pytest.raises(ServerError):
+            await view.request("GET", "/v1/slots/1")
+        assert len(attempts) == 1  # the view's max_retries=0
+        assert attempts[0].extensions["timeout"]["read"] == 2.5
+        assert view.stats is hero.stats and hero.stats.requests == 1
+        assert view.messages is not hero.messages and view.messages._client is view
+        await view.aclose()  # closing a view closes nothing shared
+        with pytest.raises(ServerError):
+            await hero.with_options(max_retries=1).request("GET", "/v1/slots/1")
+        assert len(attempts) == 3
+    with pytest.raises(ClientClosedError):
+        await view.request("GET", "/v1/slots/1")
+
+
+@pytest.mark.parametrize("bad", [{"timeout": 0}, {"timeout": "5"}, {"max_retries": -1}, {"max_retries": True}])
+def test_a_view_checks_its_options(bad: dict[str, object]) -> None:
+    hero = HeroClient("key", "1", rate_limit=None)
+    with pytest.raises(ValueError):
+        hero.with_options(**bad)  # type: ignore[arg-type]
