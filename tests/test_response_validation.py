@@ -598,7 +598,8 @@ async def test_a_2xx_body_that_does_not_decompress(
 ) -> None:
     """A proxy's ``Content-Encoding`` the body does not match: httpx raises DecodingError, not a TransportError."""
     headers = {"content-encoding": encoding, "content-type": JSON}
-    recorder = Recorder(httpx.Response(200, headers=headers, content=FAKE_NAME.encode()))
+    # A stream, not content=: httpx would decode content= at once, in the test instead of in the client.
+    recorder = Recorder(httpx.Response(200, headers=headers, stream=httpx.ByteStream(FAKE_NAME.encode())))
     async with hero(api_key, recorder) as client:
         with pytest.raises(ResponseValidationError) as caught:
             await endpoint.call(client)
@@ -614,7 +615,7 @@ async def test_an_error_body_that_does_not_decompress_is_still_a_hero_error(
     status: int, api_key: str, no_sleep: list[float]
 ) -> None:
     headers = {"content-encoding": "gzip", "content-type": JSON}
-    recorder = Recorder(httpx.Response(status, headers=headers, content=b"not gzip"))
+    recorder = Recorder(httpx.Response(status, headers=headers, stream=httpx.ByteStream(b"not gzip")))
     async with hero(api_key, recorder, max_retries=0) as client:
         with pytest.raises(HeroError) as caught:
             await SEND.call(client)
