@@ -455,7 +455,7 @@ class SlidingWindowLimiter:
 
     # -- the interface ---------------------------------------------------------------------------------------------
 
-    async def acquire(self, *, max_wait: float | None = None, priority: Priority = "interactive") -> Permit:
+    async def acquire(self, *, max_wait: float | None = None, priority: Priority = "interactive") -> _LocalPermit:
         """Wait for a place. ``priority="bulk"``: wait in the bulk lane (see the class). ``max_wait``: refuse at once
         (``KeyPausedError``) if a 429 pause would hold this caller longer. The permit's ``reason`` and
         ``queue_length`` say why it waited and how many waited ahead of it."""

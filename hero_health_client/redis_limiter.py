@@ -108,7 +108,6 @@ from .limits import (
     PAUSED,
     WINDOW_FULL,
     KeyPausedError,
-    Permit,
     Priority,
     RateLimit,
     RateLimiterFactory,
@@ -366,6 +365,11 @@ class _Note:
     queued: bool = False
     reason: str | None = None
 
+    def saw(self, reason: str | None) -> None:
+        """A 429 pause, once met, stays the reason: it is the one a caller can act on."""
+        if reason is not None and self.reason != PAUSED:
+            self.reason = reason
+
 
 class _Line:
     """One lane's waiting callers in one event loop: only the lock's holder asks Redis."""
@@ -428,14 +432,15 @@ class RedisRateLimiter:
         self._connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Connection] = (
             weakref.WeakKeyDictionary()
         )
-        self._bound: dict[str, RedisKeyLimiter] = {}
+        # Weakly: a key's limiter lives while a client (its transport) uses it; its counts live in Redis anyway.
+        self._bound: weakref.WeakValueDictionary[str, RedisKeyLimiter] = weakref.WeakValueDictionary()
         self._down_until = 0.0  # monotonic time before which a failed Redis is not asked again ("local" mode)
         self._down = False
         self._warned = False
         self._background: set[asyncio.Task[None]] = set()
 
     def bind(self, api_key: str) -> RedisKeyLimiter:
-        """The limiter for ``api_key``; the same object for every call with that key."""
+        """The limiter for ``api_key``; the same object for every call with that key while any client uses it."""
         digest = hashlib.sha256(api_key.encode()).hexdigest()
         with self._lock:
             limiter = self._bound.get(digest)
@@ -589,7 +594,9 @@ class RedisKeyLimiter:
             return 0
         return lines.interactive.size + (lines.bulk.size if bulk else 0)
 
-    async def acquire(self, *, max_wait: float | None = None, priority: Priority = "interactive") -> Permit:
+    async def acquire(
+        self, *, max_wait: float | None = None, priority: Priority = "interactive"
+    ) -> _RedisPermit | _FallbackPermit:
         """Wait for a place; ``max_wait``: refuse at once (``KeyPausedError``) if a 429 pause is longer;
         ``priority="bulk"``: a place within the bulk share, in this loop's bulk line."""
         bulk = check_priority(priority)
@@ -618,11 +625,11 @@ class RedisKeyLimiter:
         remaining = self._owner._down_until - time.monotonic()
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                local = cast("_LocalPermit", await self._local.acquire(max_wait=max_wait, priority=_lane(bulk)))
+                local = await self._local.acquire(max_wait=max_wait, priority=_lane(bulk))
         except TimeoutError:
-            note.reason = note.reason or WINDOW_FULL  # the fallback's first window, or its count
+            note.saw(WINDOW_FULL)  # the fallback's first window, or its count
             return None
-        note.reason = local.reason or note.reason
+        note.saw(local.reason)
         return self._fallback(local)
 
     def _fallback(self, local: _LocalPermit) -> _FallbackPermit:
@@ -644,8 +651,8 @@ class RedisKeyLimiter:
         if self._mirror and time.monotonic() < self._recover_until:
             # Back from an outage: other processes may still be granting on their own budgets, unknown to Redis.
             # Until they must have returned too, this process spends no more than its local share either.
-            local = cast("_LocalPermit", await self._local.acquire(max_wait=max_wait, priority=_lane(bulk)))
-            note.reason = local.reason or note.reason
+            local = await self._local.acquire(max_wait=max_wait, priority=_lane(bulk))
+            note.saw(local.reason)
         try:
             granted = await self._ask_redis(max_wait, local, bulk, note)
         except BaseException:
@@ -722,7 +729,7 @@ class RedisKeyLimiter:
             if int(why) == _PAUSED and max_wait is not None and wait > max_wait:
                 raise KeyPausedError(wait)
             if int(why) != _VOID:
-                note.reason = PAUSED if int(why) == _PAUSED else WINDOW_FULL
+                note.saw(PAUSED if int(why) == _PAUSED else WINDOW_FULL)
                 await asyncio.sleep(min(wait, owner.max_sleep) + random.uniform(0, _JITTER))
         return None
 

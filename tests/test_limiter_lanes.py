@@ -11,14 +11,13 @@ import gc
 import logging
 import math
 import uuid
-from typing import cast
 
 import pytest
 
 from hero_health_client import HeroClient, RateLimit, SlidingWindowLimiter
 from hero_health_client import limits as limits_module
 from hero_health_client._redact import fingerprint
-from hero_health_client.limits import PAUSED, WINDOW_FULL, KeyPausedError, _LocalPermit, shared_limiter
+from hero_health_client.limits import PAUSED, WINDOW_FULL, KeyPausedError, shared_limiter
 
 
 def fresh_key() -> str:
@@ -44,7 +43,7 @@ async def test_an_unknown_priority_is_refused_naming_the_parameter(bad: object) 
 
 @pytest.mark.parametrize("bad", [0, -0.1, 1.01, math.nan, math.inf, True, "0.5"])
 def test_bulk_share_must_be_a_finite_share(bad: object) -> None:
-    with pytest.raises(ValueError, match="RateLimit.bulk_share"):
+    with pytest.raises(ValueError, match=r"RateLimit\.bulk_share"):
         RateLimit(10, 60, bulk_share=bad)  # type: ignore[arg-type]
 
 
@@ -70,7 +69,7 @@ async def test_bulk_holds_at_most_its_share_and_interactive_gets_the_rest_at_onc
     await settle()
     assert not third.done()  # now the window is full for everyone
     for permit in bulk + interactive:
-        cast(_LocalPermit, permit).cancel()  # never sent: the places come back at once
+        permit.cancel()  # never sent: the places come back at once
     await asyncio.wait_for(asyncio.gather(ninth, third), timeout=1)
 
 
@@ -82,7 +81,7 @@ async def test_interactive_takes_room_bulk_leaves_unused() -> None:
 
 async def test_a_freed_place_goes_to_interactive_before_bulk_and_bulk_stays_first_come_first_served() -> None:
     limiter = SlidingWindowLimiter(RateLimit(4, 60, bulk_share=0.5))
-    held = [cast(_LocalPermit, await limiter.acquire()) for _ in range(4)]
+    held = [await limiter.acquire() for _ in range(4)]
     order: list[str] = []
 
     async def wait(name: str, priority: str) -> None:
@@ -122,7 +121,7 @@ async def test_an_interactive_caller_does_not_wait_behind_a_bulk_backlog() -> No
 async def test_a_permit_says_why_it_waited_and_how_many_were_ahead() -> None:
     limiter = SlidingWindowLimiter(RateLimit(1, 0.05, margin=0))
     first = await limiter.acquire()
-    assert (first.reason, first.queue_length) == (None, 0)  # type: ignore[attr-defined]
+    assert (first.reason, first.queue_length) == (None, 0)
     waiting = [asyncio.ensure_future(limiter.acquire()) for _ in range(3)]
     await settle()
     await first.release()
@@ -189,7 +188,7 @@ async def test_a_short_wait_logs_nothing(caplog: pytest.LogCaptureFixture) -> No
 
 async def test_cancelled_waiters_are_skipped_and_not_counted_ahead() -> None:
     limiter = SlidingWindowLimiter(RateLimit(1, 60))
-    held = cast(_LocalPermit, await limiter.acquire())
+    held = await limiter.acquire()
     doomed = [asyncio.ensure_future(limiter.acquire()) for _ in range(500)]
     await settle()
     for task in doomed[::2] + doomed[1::2]:  # out of order
@@ -208,7 +207,7 @@ async def test_a_release_on_the_waiters_own_loop_hands_over_without_call_soon_th
 ) -> None:
     limiter = SlidingWindowLimiter(RateLimit(1, 60))
     loop = asyncio.get_running_loop()
-    held = cast(_LocalPermit, await limiter.acquire())
+    held = await limiter.acquire()
     waiters = [asyncio.ensure_future(limiter.acquire()) for _ in range(3)]
     await settle()
     threadsafe_calls = 0
@@ -221,7 +220,7 @@ async def test_a_release_on_the_waiters_own_loop_hands_over_without_call_soon_th
 
     monkeypatch.setattr(loop, "call_soon_threadsafe", counting)
     held.cancel()
-    first = cast(_LocalPermit, await asyncio.wait_for(waiters[0], timeout=1))
+    first = await asyncio.wait_for(waiters[0], timeout=1)
     first.cancel()
     await asyncio.wait_for(waiters[1], timeout=1)
     assert threadsafe_calls == 0
@@ -230,7 +229,7 @@ async def test_a_release_on_the_waiters_own_loop_hands_over_without_call_soon_th
 
 async def test_a_cancelled_waiter_that_was_just_granted_gives_its_place_on() -> None:
     limiter = SlidingWindowLimiter(RateLimit(1, 60))
-    held = cast(_LocalPermit, await limiter.acquire())
+    held = await limiter.acquire()
     granted_then_cancelled = asyncio.ensure_future(limiter.acquire())
     next_in_line = asyncio.ensure_future(limiter.acquire())
     await settle()
