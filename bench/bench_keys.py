@@ -6,9 +6,9 @@ closed-loop callers, far more demand than its ``LIMIT`` per ``SECONDS``. The ser
 window per ``x-api-key`` and answers 429 past it: "over the limit" is what Hero would have seen.
 
 Utilisation of a key is its accepted arrivals in ``[t0, t0 + WINDOWS * SECONDS)`` over ``WINDOWS * LIMIT``, t0 being
-its first arrival. Keys start spread over one window, as practices' days do, not all in the same millisecond (the
-first window of each key is then a burst of ``LIMIT`` requests, never all 2,000 at once). CPU per request is this process's CPU time (user + system) over the requests answered: the
-client's own cost at partner scale, limiter included.
+its first arrival. Keys start spread over one window, as practices' days do, not all in the same millisecond (each
+key's window opens with a burst of ``LIMIT`` requests, never all 2,000 at once). CPU per request is this process's
+CPU time (user + system) over the requests answered: the client's own cost at partner scale, limiter included.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main() -> list[Row | str]:
         Row(
             f"{KEYS} keys: client CPU per request (ms)",
             1000 * cpu / max(answered, 1),
-            f"{cpu:.2f} s CPU for {answered} answers ({answered / (SECONDS + WINDOWS * SECONDS + TAIL):.0f}/s aggregate)",
+            f"{cpu:.2f} s CPU for {answered} answers ({answered / (SECONDS * (WINDOWS + 1) + TAIL):.0f}/s aggregate)",
         ),
     ]
 
