@@ -286,6 +286,7 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
         self._in_flight: set[_LocalPermit] = set()
         self._bulk_in_flight = 0
+        self._loops_in_flight: dict[asyncio.AbstractEventLoop | None, int] = {}  # the loops of requests in flight
         self._finished_at: list[float] = []  # heap of times at which answered requests stop counting
         self._bulk_finished_at: list[float] = []  # the same, for bulk requests only (they are in both heaps)
         self._paused_until = 0.0  # a 429 pause: callers that may not wait this long are refused
@@ -310,6 +311,8 @@ class SlidingWindowLimiter:
 
     def _forget_dead_permits(self, now: float) -> None:
         """A permit whose loop was closed will never be released; count it as answered now."""
+        if not any(loop is not None and loop.is_closed() for loop in self._loops_in_flight):
+            return  # O(loops), not O(requests): this runs whenever the window is full
         for permit in [p for p in self._in_flight if p.loop is not None and p.loop.is_closed()]:
             permit.released = True
             self._count_finished(permit, now + self._window)
@@ -317,6 +320,11 @@ class SlidingWindowLimiter:
     def _count_finished(self, permit: _LocalPermit, until: float | None) -> None:
         if permit in self._in_flight:
             self._in_flight.discard(permit)
+            left = self._loops_in_flight[permit.loop] - 1
+            if left:
+                self._loops_in_flight[permit.loop] = left
+            else:
+                del self._loops_in_flight[permit.loop]
             if permit.bulk:
                 self._bulk_in_flight -= 1
             if until is not None:  # None: never sent, nothing to count
@@ -419,6 +427,7 @@ class SlidingWindowLimiter:
         self._keep_alive()
         permit = _LocalPermit(self, waited=0.0, loop=loop, bulk=bulk)
         self._in_flight.add(permit)
+        self._loops_in_flight[loop] = self._loops_in_flight.get(loop, 0) + 1
         if bulk:
             self._bulk_in_flight += 1
         return permit
@@ -476,7 +485,8 @@ class SlidingWindowLimiter:
             me = _Waiter(loop, bulk, max_wait, reason, ahead)
             self._lanes[lane].append(me)
             self._waiting[lane] += 1
-            self._dispatch(now, loop)
+            if self._waiting[lane] == 1:  # behind a live waiter of its lane it cannot go first; the timer is armed
+                self._dispatch(now, loop)
             immediate = me.permit is not None
         try:
             while not me.future.done():
