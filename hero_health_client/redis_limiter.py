@@ -24,9 +24,9 @@ order, so Redis sees a few calls per freed place per process, however many calle
 with an expiry that the acquire script honours everywhere; ``acquire(max_wait=s)`` refuses at once
 (``KeyPausedError``) a caller that the pause would hold longer than ``s``.
 
-Keys: ``{prefix}:{<sha256 of the API key>}:inflight|done|pause|epoch|void``; the key itself never reaches Redis. The
-hash tag keeps one key's sets in one Redis Cluster slot, as scripts there require. Every key expires on its own once
-unused.
+Keys: ``{prefix}:{<sha256 of the API key>}:inflight|done|pause|epoch|void|bulk``; the key itself never reaches
+Redis. The hash tag keeps one key's sets in one Redis Cluster slot, as scripts there require. Every key expires on
+its own once unused.
 
 Limits and failure modes:
 
@@ -62,6 +62,15 @@ Limits and failure modes:
 - A failed ``release`` is logged, never raised (the answer is already in), and retried in the background until
   Redis hears it or the entry's lease has passed.
 - A failed ``pause`` is logged, never raised: this process pauses anyway; the retry's ``acquire`` meets the outage.
+
+Priority: ``acquire(priority="bulk")`` asks for a place that bulk requests, across every process of the key, may
+hold only ``floor(bulk_share * requests)`` of (the ``bulk`` set counts them); interactive requests may take any
+place, so the rest of each window stays theirs. In each event loop, interactive and bulk callers wait in separate
+lines, each first come, first served, so an interactive caller never queues behind bulk ones; it waits for Redis
+about one round trip while bulk saturates the key. Places granted by the local fallback reach Redis as interactive
+(they count in full; only the bulk cap forgets them).
+
+A grant that waited over a second logs one INFO line (key fingerprint, wait, reason, callers of this loop ahead).
 """
 
 from __future__ import annotations
@@ -95,7 +104,18 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._redact import fingerprint
 from .errors import HeroError
-from .limits import KeyPausedError, Permit, RateLimit, RateLimiterFactory, SlidingWindowLimiter, _LocalPermit
+from .limits import (
+    PAUSED,
+    WINDOW_FULL,
+    KeyPausedError,
+    Priority,
+    RateLimit,
+    RateLimiterFactory,
+    SlidingWindowLimiter,
+    _LocalPermit,
+    check_priority,
+    log_wait,
+)
 
 __all__ = ["RateLimiterUnavailableError", "RedisKeyLimiter", "RedisRateLimiter", "RedisUnavailableWarning"]
 
@@ -110,8 +130,9 @@ _NOT_GRANTED, _PAUSED, _VOID, _STATE_LOST = 0, 1, 2, 3  # why the acquire script
 _ASK_AGAIN = object()
 
 # Times are integer microseconds of Redis's clock; '%.0f' keeps them exact (Lua's own tostring keeps 14 digits).
-# KEYS: inflight, done, pause, epoch, void. ARGV: limit, window, lease, token, inflight TTL (ms), the epoch this
-# caller last saw ('' if none), a new epoch id, epoch TTL (ms). Answers {granted, wait in us, why, epoch}.
+# KEYS: inflight, done, pause, epoch, void, bulk. ARGV: limit, window, lease, token, inflight TTL (ms), the epoch
+# this caller last saw ('' if none), a new epoch id, epoch TTL (ms), '1' for a bulk request, bulk places.
+# Answers {granted, wait in us, why, epoch}. The bulk set holds the bulk entries of both others, with their scores.
 _ACQUIRE = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local t = redis.call('TIME')
@@ -139,9 +160,24 @@ redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', stamp)
 if redis.call('ZSCORE', KEYS[5], ARGV[4]) then return {0, 0, 2, epoch} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', stamp)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', stamp)
-if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[3]) + window), ARGV[4])
+local full = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1])
+local bulk = ARGV[9] == '1'
+if bulk and not full then
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', stamp)
+  if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[10]) then
+    -- Bulk holds its share of the window: the rest is kept for interactive requests.
+    local first = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+    return {0, math.ceil(math.min(tonumber(first[2]), now + window) - now), 0, epoch}
+  end
+end
+if not full then
+  local score = string.format('%.0f', now + tonumber(ARGV[3]) + window)
+  redis.call('ZADD', KEYS[1], score, ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  if bulk then
+    redis.call('ZADD', KEYS[6], score, ARGV[4])
+    redis.call('PEXPIRE', KEYS[6], ARGV[5])
+  end
   return {1, 0, 0, epoch}
 end
 -- Full. A place frees when the earliest entry expires; an in-flight one no sooner than a window after its answer.
@@ -153,7 +189,7 @@ end
 return {0, math.ceil(free_at - now), 0, epoch}
 """
 
-# KEYS: inflight, done, epoch, void. ARGV: token, how long it counts from now (us), done TTL (ms), '1' when the
+# KEYS: inflight, done, epoch, void, bulk. ARGV: token, how long it counts from now (us), done TTL (ms), '1' when the
 # request was sent (it counts from now) or '0' when its caller gave up (void the token), void span (us), void TTL
 # (ms), epoch TTL (ms). TTLs are only ever lengthened: entries of one set may count for different spans.
 _RELEASE = """
@@ -165,6 +201,14 @@ local key, score, ttl = KEYS[2], now + tonumber(ARGV[2]), tonumber(ARGV[3])
 if ARGV[4] ~= '1' then key, score, ttl = KEYS[4], now + tonumber(ARGV[5]), tonumber(ARGV[6]) end
 redis.call('ZADD', key, string.format('%.0f', score), ARGV[1])
 if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+if redis.call('ZSCORE', KEYS[5], ARGV[1]) then
+  if ARGV[4] == '1' then
+    redis.call('ZADD', KEYS[5], string.format('%.0f', score), ARGV[1])
+    if redis.call('PTTL', KEYS[5]) < ttl then redis.call('PEXPIRE', KEYS[5], ttl) end
+  else
+    redis.call('ZREM', KEYS[5], ARGV[1])
+  end
+end
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
 return removed
 """
@@ -270,6 +314,8 @@ class _RedisPermit:
     waited: float
     mirror: _LocalPermit | None = None
     released: bool = False
+    reason: str | None = None
+    queue_length: int = 0
 
     async def release(self, *, linger: float = 0.0) -> None:
         if not self.released:
@@ -292,6 +338,8 @@ class _FallbackPermit:
     counts_until: float | None = None  # monotonic time it stops counting, once released
     uploaded: bool = False  # Redis holds it as in flight: its release must reach Redis
     released: bool = False
+    reason: str | None = None
+    queue_length: int = 0
 
     async def release(self, *, linger: float = 0.0) -> None:
         if self.released:
@@ -303,6 +351,38 @@ class _FallbackPermit:
             uploaded = self.uploaded
         if uploaded:
             await asyncio.shield(self.limiter._release_in_background(self.token, sent=True, linger=linger))
+
+
+def _lane(bulk: bool) -> Priority:
+    return "bulk" if bulk else "interactive"
+
+
+@dataclass
+class _Note:
+    """What one acquire learned on its way: callers ahead of it in this loop, whether it queued, why it waited."""
+
+    ahead: int
+    queued: bool = False
+    reason: str | None = None
+
+    def saw(self, reason: str | None) -> None:
+        """A 429 pause, once met, stays the reason: it is the one a caller can act on."""
+        if reason is not None and self.reason != PAUSED:
+            self.reason = reason
+
+
+class _Line:
+    """One lane's waiting callers in one event loop: only the lock's holder asks Redis."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.size = 0  # callers in this line, the holder included
+
+
+@dataclass
+class _Lines:
+    interactive: _Line
+    bulk: _Line
 
 
 class RedisRateLimiter:
@@ -325,6 +405,7 @@ class RedisRateLimiter:
         local_requests: int | None = None,
         redis_timeout: float = 2.0,
         max_sleep: float = 5.0,
+        bulk_share: float = 0.8,
     ) -> None:
         # Everything is checked here, naming the parameter: a mistake must not wait for the first request.
         url = _check_url(url)
@@ -336,8 +417,10 @@ class RedisRateLimiter:
         )
         if not isinstance(prefix, str) or not prefix:
             raise ValueError("prefix must be a non-empty string")
-        self.rate_limit = RateLimit(requests, seconds, margin)  # validates the numbers
-        self.local_rate_limit = RateLimit(requests if local_requests is None else local_requests, seconds, margin)
+        self.rate_limit = RateLimit(requests, seconds, margin, bulk_share=bulk_share)  # validates the numbers
+        self.local_rate_limit = RateLimit(
+            requests if local_requests is None else local_requests, seconds, margin, bulk_share=bulk_share
+        )
         self.on_unavailable: OnUnavailable = on_unavailable
         self.prefix = prefix
         self.lease = lease
@@ -349,14 +432,15 @@ class RedisRateLimiter:
         self._connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Connection] = (
             weakref.WeakKeyDictionary()
         )
-        self._bound: dict[str, RedisKeyLimiter] = {}
+        # Weakly: a key's limiter lives while a client (its transport) uses it; its counts live in Redis anyway.
+        self._bound: weakref.WeakValueDictionary[str, RedisKeyLimiter] = weakref.WeakValueDictionary()
         self._down_until = 0.0  # monotonic time before which a failed Redis is not asked again ("local" mode)
         self._down = False
         self._warned = False
         self._background: set[asyncio.Task[None]] = set()
 
     def bind(self, api_key: str) -> RedisKeyLimiter:
-        """The limiter for ``api_key``; the same object for every call with that key."""
+        """The limiter for ``api_key``; the same object for every call with that key while any client uses it."""
         digest = hashlib.sha256(api_key.encode()).hexdigest()
         with self._lock:
             limiter = self._bound.get(digest)
@@ -476,7 +560,7 @@ class RedisKeyLimiter:
         self._owner = owner
         self._fingerprint = key_fingerprint
         base = f"{owner.prefix}:{{{digest}}}"
-        self._keys = [f"{base}:inflight", f"{base}:done", f"{base}:pause", f"{base}:epoch", f"{base}:void"]
+        self._keys = [f"{base}:{name}" for name in ("inflight", "done", "pause", "epoch", "void", "bulk")]
         self._window = window = owner.rate_limit.window
         self._window_us = math.ceil(window * 1e6)
         self._lease_us = math.ceil(owner.lease * 1e6)
@@ -486,37 +570,52 @@ class RedisKeyLimiter:
         self._epoch_ttl_ms = self._inflight_ttl_ms + 1000
         self._epoch = ""  # the state this process last saw, and when it asked (an epoch is forgotten before Redis's)
         self._epoch_asked = -math.inf
-        self._local = SlidingWindowLimiter(owner.local_rate_limit)
+        self._local = SlidingWindowLimiter(owner.local_rate_limit, log_waits=False)
         self._mirror = owner.on_unavailable == "local"  # count Redis grants locally too, for the fallback
         self._in_outage = False
         self._recover_until = 0.0
         self._unsynced: list[_FallbackPermit] = []
         self._lock = threading.Lock()
-        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+        self._lines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Lines] = weakref.WeakKeyDictionary()
 
-    def _queue(self) -> asyncio.Lock:
-        """This loop's line of waiting callers: asyncio.Lock wakes them first come, first served."""
+    def _line(self, bulk: bool) -> _Line:
+        """This loop's line of waiting callers of one lane: asyncio.Lock wakes them first come, first served."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            queue = self._queues.get(loop)
-            if queue is None:
-                queue = self._queues[loop] = asyncio.Lock()
-            return queue
+            lines = self._lines.get(loop)
+            if lines is None:
+                lines = self._lines[loop] = _Lines(_Line(), _Line())
+        return lines.bulk if bulk else lines.interactive
 
-    async def acquire(self, *, max_wait: float | None = None) -> Permit:
-        """Wait for a place; ``max_wait``: refuse at once (``KeyPausedError``) if a 429 pause is longer."""
+    def _ahead(self, bulk: bool) -> int:
+        """Callers of this loop that a new caller of the lane would wait behind (bulk also waits behind interactive)."""
+        lines = self._lines.get(asyncio.get_running_loop())
+        if lines is None:
+            return 0
+        return lines.interactive.size + (lines.bulk.size if bulk else 0)
+
+    async def acquire(
+        self, *, max_wait: float | None = None, priority: Priority = "interactive"
+    ) -> _RedisPermit | _FallbackPermit:
+        """Wait for a place; ``max_wait``: refuse at once (``KeyPausedError``) if a 429 pause is longer;
+        ``priority="bulk"``: a place within the bulk share, in this loop's bulk line."""
+        bulk = check_priority(priority)
         started = time.monotonic()
+        note = _Note(ahead=self._ahead(bulk))
         while True:
-            permit: Permit | None
+            permit: _RedisPermit | _FallbackPermit | None
             if self._owner._use_local():
-                permit = await self._acquire_local(max_wait)
+                permit = await self._acquire_local(max_wait, bulk, note)
             else:
-                permit = await self._acquire_shared(max_wait)
+                permit = await self._acquire_shared(max_wait, bulk, note)
             if permit is not None:
                 permit.waited = time.monotonic() - started
+                if note.reason is not None or note.queued:
+                    permit.reason, permit.queue_length = note.reason or WINDOW_FULL, note.ahead
+                log_wait(self._fingerprint, permit.waited, permit.reason, permit.queue_length)
                 return permit
 
-    async def _acquire_local(self, max_wait: float | None) -> Permit | None:
+    async def _acquire_local(self, max_wait: float | None, bulk: bool, note: _Note) -> _FallbackPermit | None:
         """During an outage: a place from the in-process fallback, or None when it is time to ask Redis again."""
         if not self._in_outage:
             self._in_outage = True
@@ -526,9 +625,11 @@ class RedisKeyLimiter:
         remaining = self._owner._down_until - time.monotonic()
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                local = cast("_LocalPermit", await self._local.acquire(max_wait=max_wait))
+                local = await self._local.acquire(max_wait=max_wait, priority=_lane(bulk))
         except TimeoutError:
+            note.saw(WINDOW_FULL)  # the fallback's first window, or its count
             return None
+        note.saw(local.reason)
         return self._fallback(local)
 
     def _fallback(self, local: _LocalPermit) -> _FallbackPermit:
@@ -541,16 +642,19 @@ class RedisKeyLimiter:
             self._unsynced.append(permit)
         return permit
 
-    async def _acquire_shared(self, max_wait: float | None) -> Permit | None:
+    async def _acquire_shared(
+        self, max_wait: float | None, bulk: bool, note: _Note
+    ) -> _RedisPermit | _FallbackPermit | None:
         """A place from Redis (and, for a while after an outage, from the fallback too); None if Redis failed and
         the fallback should serve."""
         local: _LocalPermit | None = None
         if self._mirror and time.monotonic() < self._recover_until:
             # Back from an outage: other processes may still be granting on their own budgets, unknown to Redis.
             # Until they must have returned too, this process spends no more than its local share either.
-            local = cast("_LocalPermit", await self._local.acquire(max_wait=max_wait))
+            local = await self._local.acquire(max_wait=max_wait, priority=_lane(bulk))
+            note.saw(local.reason)
         try:
-            granted = await self._ask_redis(max_wait, local)
+            granted = await self._ask_redis(max_wait, local, bulk, note)
         except BaseException:
             if local is not None:
                 local.cancel()
@@ -559,57 +663,74 @@ class RedisKeyLimiter:
             return None
         if granted is None and local is not None:
             return self._fallback(local)  # Redis failed again: the local place stands, and is uploaded later
-        return cast("Permit | None", granted)
+        return cast("_RedisPermit | None", granted)
 
-    async def _ask_redis(self, max_wait: float | None, local: _LocalPermit | None) -> Permit | object | None:
+    async def _ask_redis(
+        self, max_wait: float | None, local: _LocalPermit | None, bulk: bool, note: _Note
+    ) -> _RedisPermit | object | None:
         """Redis's grant; None if Redis failed; ``_ASK_AGAIN`` if this process fell back to its local limit while the
         call was under way (its grant did not account for the local places, so it is given back)."""
+        line = self._line(bulk)
+        line.size += 1
+        try:
+            if line.lock.locked():
+                note.queued = True
+            async with line.lock:
+                return await self._ask_redis_at_head(max_wait, local, bulk, note)
+        finally:
+            line.size -= 1
+
+    async def _ask_redis_at_head(
+        self, max_wait: float | None, local: _LocalPermit | None, bulk: bool, note: _Note
+    ) -> _RedisPermit | object | None:
         owner = self._owner
-        async with self._queue():
-            while not owner._use_local():
-                if self._unsynced and not await self._sync():
-                    return None
-                token = uuid.uuid4().hex
-                asked = time.monotonic()
-                known = self._epoch if asked - self._epoch_asked < self._epoch_ttl_ms / 1000 - 1.0 else ""
-                args: list[str | int] = [
-                    owner.rate_limit.requests,
-                    self._window_us,
-                    self._lease_us,
-                    token,
-                    self._inflight_ttl_ms,
-                    known,
-                    uuid.uuid4().hex,
-                    self._epoch_ttl_ms,
-                ]
-                try:
-                    granted, wait_us, why, epoch = await owner._call("acquire", self._keys, args)
-                except asyncio.CancelledError:
-                    self._take_back(token)  # the script may have run, or may still run: leave no grant behind
-                    raise
-                except _UNAVAILABLE as exc:
-                    self._take_back(token)  # a slow Redis may still run it later
-                    message = owner._failed(exc, "acquire")
-                    if owner.on_unavailable == "raise":
-                        raise RateLimiterUnavailableError(
-                            f"{message}; not sending (pass on_unavailable='local' to fall back to a per-process limit)"
-                        ) from None
-                    return None
-                was_out = self._in_outage
-                self._saw_redis(epoch.decode() if isinstance(epoch, bytes) else str(epoch), asked)
-                if granted and local is None and self._mirror and (was_out or time.monotonic() < self._recover_until):
-                    # Asked before this process knew of the outage (or of its return): the grant must also fit the
-                    # local share, so give it back and ask again the recovering way.
-                    self._take_back(token)
-                    return _ASK_AGAIN
-                if granted:
-                    mirror = local if local is not None else self._local.record() if self._mirror else None
-                    return _RedisPermit(self, token, waited=0.0, mirror=mirror)
-                wait = int(wait_us) / 1e6
-                if int(why) == _PAUSED and max_wait is not None and wait > max_wait:
-                    raise KeyPausedError(wait)
-                if int(why) != _VOID:
-                    await asyncio.sleep(min(wait, owner.max_sleep) + random.uniform(0, _JITTER))
+        while not owner._use_local():
+            if self._unsynced and not await self._sync():
+                return None
+            token = uuid.uuid4().hex
+            asked = time.monotonic()
+            known = self._epoch if asked - self._epoch_asked < self._epoch_ttl_ms / 1000 - 1.0 else ""
+            args: list[str | int] = [
+                owner.rate_limit.requests,
+                self._window_us,
+                self._lease_us,
+                token,
+                self._inflight_ttl_ms,
+                known,
+                uuid.uuid4().hex,
+                self._epoch_ttl_ms,
+                "1" if bulk else "0",
+                owner.rate_limit.bulk_places,
+            ]
+            try:
+                granted, wait_us, why, epoch = await owner._call("acquire", self._keys, args)
+            except asyncio.CancelledError:
+                self._take_back(token)  # the script may have run, or may still run: leave no grant behind
+                raise
+            except _UNAVAILABLE as exc:
+                self._take_back(token)  # a slow Redis may still run it later
+                message = owner._failed(exc, "acquire")
+                if owner.on_unavailable == "raise":
+                    raise RateLimiterUnavailableError(
+                        f"{message}; not sending (pass on_unavailable='local' to fall back to a per-process limit)"
+                    ) from None
+                return None
+            was_out = self._in_outage
+            self._saw_redis(epoch.decode() if isinstance(epoch, bytes) else str(epoch), asked)
+            if granted and local is None and self._mirror and (was_out or time.monotonic() < self._recover_until):
+                # Asked before this process knew of the outage (or of its return): the grant must also fit the
+                # local share, so give it back and ask again the recovering way.
+                self._take_back(token)
+                return _ASK_AGAIN
+            if granted:
+                mirror = local if local is not None else self._local.record(bulk=bulk) if self._mirror else None
+                return _RedisPermit(self, token, waited=0.0, mirror=mirror)
+            wait = int(wait_us) / 1e6
+            if int(why) == _PAUSED and max_wait is not None and wait > max_wait:
+                raise KeyPausedError(wait)
+            if int(why) != _VOID:
+                note.saw(PAUSED if int(why) == _PAUSED else WINDOW_FULL)
+                await asyncio.sleep(min(wait, owner.max_sleep) + random.uniform(0, _JITTER))
         return None
 
     def _saw_redis(self, epoch: str, asked: float) -> None:
@@ -670,7 +791,7 @@ class RedisKeyLimiter:
             self._inflight_ttl_ms,
             self._epoch_ttl_ms,
         ]
-        keys = [self._keys[0], self._keys[1], self._keys[3], self._keys[4]]
+        keys = [self._keys[0], self._keys[1], self._keys[3], self._keys[4], self._keys[5]]
         give_up_at = time.monotonic() + owner.lease
         delay = 0.05
         while True:

@@ -520,3 +520,124 @@ def test_four_processes_stay_within_the_limit_through_a_redis_stop_and_a_restart
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
     print(json.dumps(asyncio.run(_worker(json.loads(sys.argv[2])))), flush=True)
+
+
+# -- priority, many keys, permits that say why --------------------------------------------------------------------
+
+
+async def test_bulk_holds_at_most_its_share_across_instances_and_interactive_goes_at_once(
+    redis_url: str, prefix: str
+) -> None:
+    async with (
+        RedisRateLimiter(redis_url, 4, 60, prefix=prefix, bulk_share=0.5) as first,
+        RedisRateLimiter(redis_url, 4, 60, prefix=prefix, bulk_share=0.5) as second,
+    ):
+        for _ in range(2):
+            await asyncio.wait_for(first.bind("key").acquire(priority="bulk"), timeout=5)
+        third_bulk = asyncio.ensure_future(second.bind("key").acquire(priority="bulk"))
+        await asyncio.sleep(0.3)
+        assert not third_bulk.done()  # two of four is the bulk share, across processes
+        interactive = [await asyncio.wait_for(second.bind("key").acquire(), timeout=5) for _ in range(2)]
+        assert [p.reason for p in interactive] == [None, None]
+        blocked = asyncio.ensure_future(second.bind("key").acquire())
+        await asyncio.sleep(0.3)
+        assert not blocked.done()  # now the window is full for everyone
+        third_bulk.cancel()
+        blocked.cancel()
+        await asyncio.gather(third_bulk, blocked, return_exceptions=True)
+
+
+async def test_a_released_bulk_request_keeps_counting_as_bulk_for_its_window(redis_url: str, prefix: str) -> None:
+    async with RedisRateLimiter(redis_url, 4, 0.4, prefix=prefix, bulk_share=0.25, margin=0) as limiter:
+        bound = limiter.bind("key")
+        await (await bound.acquire(priority="bulk")).release()
+        started = time.monotonic()
+        permit = await asyncio.wait_for(bound.acquire(priority="bulk"), timeout=5)
+        await permit.release()
+    assert time.monotonic() - started >= 0.3  # the first bulk place stayed taken a window after its answer
+    assert permit.reason == "window full"
+
+
+async def test_an_interactive_caller_does_not_queue_behind_bulk_callers(redis_url: str, prefix: str) -> None:
+    async with RedisRateLimiter(redis_url, 10, 60, prefix=prefix, bulk_share=0.2) as limiter:
+        bound = limiter.bind("key")
+        for _ in range(2):
+            await bound.acquire(priority="bulk")
+        backlog = [asyncio.ensure_future(bound.acquire(priority="bulk")) for _ in range(50)]
+        await asyncio.sleep(0.1)
+        permit = await asyncio.wait_for(bound.acquire(), timeout=2)
+        assert permit.reason is None and permit.queue_length == 0
+        for task in backlog:
+            task.cancel()
+        await asyncio.gather(*backlog, return_exceptions=True)
+
+
+async def test_redis_permits_say_why_they_waited(redis_url: str, prefix: str) -> None:
+    async with RedisRateLimiter(redis_url, 1, 0.2, prefix=prefix, margin=0) as limiter:
+        bound = limiter.bind("key")
+        first = await bound.acquire()
+        assert (first.reason, first.queue_length) == (None, 0)
+        second, third = (asyncio.ensure_future(bound.acquire()) for _ in range(2))
+        await asyncio.sleep(0.05)
+        await first.release()
+        granted = await asyncio.wait_for(second, timeout=5)
+        await granted.release()
+        last = await asyncio.wait_for(third, timeout=5)
+        await last.release()
+        assert (granted.reason, granted.queue_length) == ("window full", 0)
+        assert (last.reason, last.queue_length) == ("window full", 1)
+        await bound.pause(0.1)
+        paused = await asyncio.wait_for(bound.acquire(), timeout=5)
+        await paused.release()
+        assert paused.reason == "paused after a 429"
+
+
+async def test_a_long_redis_wait_logs_one_info_line_with_the_fingerprint(
+    redis_url: str, prefix: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hero_health_client import limits as limits_module
+    from hero_health_client._redact import fingerprint
+
+    monkeypatch.setattr(limits_module, "LOG_WAITS_OVER", 0.05)
+    key = f"secret-{uuid.uuid4().hex}"
+    caplog.set_level(logging.INFO, logger="hero_health_client")
+    async with RedisRateLimiter(redis_url, 5, 60, prefix=prefix) as limiter:
+        bound = limiter.bind(key)
+        await (await bound.acquire()).release()
+        assert not caplog.records  # no wait, no line
+        await bound.pause(0.2)
+        await (await asyncio.wait_for(bound.acquire(), timeout=5)).release()
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"rate limiter: key …{fingerprint(key)} waited 0.")
+    assert lines[0].endswith("s (paused after a 429, 0 waiting ahead)")
+    assert key not in lines[0]
+
+
+async def test_a_429_on_one_key_never_pauses_another_in_redis(redis_url: str, prefix: str) -> None:
+    async with RedisRateLimiter(redis_url, 5, 60, prefix=prefix) as limiter:
+        await limiter.bind("paused").pause(60)
+        with pytest.raises(KeyPausedError):
+            await limiter.bind("paused").acquire(max_wait=1)
+        permit = await asyncio.wait_for(limiter.bind("other").acquire(max_wait=1), timeout=2)
+        await permit.release()
+    assert permit.reason is None
+
+
+async def test_redis_refuses_an_unknown_priority_and_bulk_share(redis_url: str, prefix: str) -> None:
+    with pytest.raises(ValueError, match=r"RateLimit\.bulk_share"):
+        RedisRateLimiter(redis_url, 5, 60, prefix=prefix, bulk_share=0)
+    async with RedisRateLimiter(redis_url, 5, 60, prefix=prefix) as limiter:
+        with pytest.raises(ValueError, match="priority must be 'interactive' or 'bulk'"):
+            await limiter.bind("key").acquire(priority="urgent")  # type: ignore[arg-type]
+
+
+def test_bound_key_limiters_are_dropped_once_no_client_uses_them() -> None:
+    import gc
+
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
+    kept = limiter.bind("kept")
+    for i in range(2000):
+        limiter.bind(f"key-{i}")
+    gc.collect()
+    assert list(limiter._bound.values()) == [kept]
