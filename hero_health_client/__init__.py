@@ -8,7 +8,8 @@ The hand-written names live here. Endpoint functions (one module per operation, 
 generated from openapi.yaml into ``hero_health_client.generated``.
 """
 
-from .client import MOCK_URL, PRODUCTION_URL, STAGING_URL, HeroClient, __version__
+from ._version import __version__
+from .client import MOCK_URL, PRODUCTION_URL, STAGING_URL, HeroClient
 from .errors import (
     APIConnectionError,
     APITimeoutError,

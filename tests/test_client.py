@@ -283,3 +283,12 @@ def test_a_view_checks_its_options(bad: dict[str, object]) -> None:
     hero = HeroClient("key", "1", rate_limit=None)
     with pytest.raises(ValueError):
         hero.with_options(**bad)  # type: ignore[arg-type]
+
+
+def test_the_version_constant_matches_pyproject() -> None:
+    import tomllib
+
+    from tests.conftest import REPO_ROOT
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert __version__ == project["version"]
