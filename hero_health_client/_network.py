@@ -28,10 +28,14 @@ BACKENDS: tuple[Backend, ...] = ("httpx", "aiohttp")
 DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=20)
 
 
-@functools.cache
 def shared_ssl_context(trust_env: bool = True) -> ssl.SSLContext:
     """The process's verifying SSL context (certifi's bundle, or $SSL_CERT_FILE / $SSL_CERT_DIR when
     ``trust_env``), built on first use only."""
+    return _ssl_context(bool(trust_env))
+
+
+@functools.cache
+def _ssl_context(trust_env: bool) -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=trust_env)
 
 
