@@ -105,10 +105,8 @@ class FaultServer:
         status, extra = {"ok": (200, ""), "500": (500, ""), "429": (429, "retry-after: 0\r\n")}[action]
         if status != 200:
             body = json.dumps({"error": "nope"}).encode()
-        writer.write(
-            f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra}content-length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
+        head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra}content-length: {len(body)}\r\n\r\n"
+        writer.write(head.encode() + body)
         await writer.drain()
         return True
 
