@@ -13,7 +13,7 @@ from typing import Any, Self
 import httpx
 
 from . import telemetry as _telemetry
-from ._network import BACKENDS, Backend, network_transport
+from ._network import BACKENDS, Backend, lazy_network_transport
 from ._redact import fingerprint, redact_httpx_logs_for
 from ._version import __version__
 from .generated.client import Client
@@ -190,7 +190,7 @@ class HeroClient(Client):
         self._priority: str | None = None
         url = httpx.URL(base_url)
         self._transport = HeroTransport(
-            inner=transport or network_transport(backend, transport_args),
+            inner=transport or lazy_network_transport(backend, transport_args),
             auth_headers={"x-api-key": api_key, "x-practice-group-id": practice_group_id},
             limiter=rate_limiter,
             retry=retry,

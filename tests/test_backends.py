@@ -247,13 +247,13 @@ async def test_clients_share_one_ssl_context(api_key: str) -> None:
     third = HeroClient(api_key + "-3", "1", httpx_args={"verify": own})
     try:
         contexts = [
-            first._transport._inner._pool._ssl_context,  # type: ignore[attr-defined]
-            second._transport._inner.ssl_context,  # type: ignore[attr-defined]
+            first._transport._inner.transport._pool._ssl_context,  # type: ignore[attr-defined]
+            second._transport._inner.transport.ssl_context,  # type: ignore[attr-defined]
         ]
         assert all(context is shared_ssl_context() for context in contexts)
-        assert third._transport._inner._pool._ssl_context is own  # type: ignore[attr-defined]
-        assert isinstance(second._transport._inner, SafeAiohttpTransport)
-        assert first._transport._inner._pool._max_connections == DEFAULT_LIMITS.max_connections  # type: ignore[attr-defined]
+        assert third._transport._inner.transport._pool._ssl_context is own  # type: ignore[attr-defined]
+        assert isinstance(second._transport._inner.transport, SafeAiohttpTransport)  # type: ignore[attr-defined]
+        assert first._transport._inner.transport._pool._max_connections == DEFAULT_LIMITS.max_connections  # type: ignore[attr-defined]
     finally:
         for client in (first, second, third):
             await client.aclose()
