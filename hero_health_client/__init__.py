@@ -8,7 +8,11 @@ The hand-written names live here. Endpoint functions (one module per operation, 
 generated from openapi.yaml into ``hero_health_client.generated``.
 """
 
-from .client import MOCK_URL, PRODUCTION_URL, STAGING_URL, HeroClient, __version__
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .client import MOCK_URL, PRODUCTION_URL, STAGING_URL, HeroClient
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -28,9 +32,28 @@ from .errors import (
 )
 from .generated._spec_info import SPEC_SHA256, SPEC_VERSION
 from .limits import RateLimit, RateLimiter, SlidingWindowLimiter
-from .pagination import paginate
 from .transport import ClientStats
-from .webhooks import WebhookVerificationError, verify_webhook
+
+if TYPE_CHECKING:
+    from .pagination import paginate
+    from .webhooks import WebhookVerificationError, verify_webhook
+
+# Loaded on first use: webhooks.py imports the event models, which a service that only calls Hero never needs.
+_LAZY = {
+    "paginate": "pagination",
+    "WebhookVerificationError": "webhooks",
+    "verify_webhook": "webhooks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hero_health_client' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MOCK_URL",

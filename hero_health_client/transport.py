@@ -19,6 +19,7 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -33,6 +34,9 @@ from .errors import (
 )
 from .limits import KeyPausedError, Permit, RateLimiter, accepts_keyword
 
+if TYPE_CHECKING:
+    from .telemetry import Call, Telemetry
+
 logger = logging.getLogger("hero_health_client")
 
 # Methods whose repetition has the same effect as one request: safe to retry whatever happened.
@@ -42,6 +46,9 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # The request extension through which a view made by HeroClient.with_options() overrides the RetryPolicy.
 RETRY_EXTENSION = "hero_retry_policy"
+# The request extension through which a with_options(priority=) view names its rate-limiter lane.
+PRIORITY_EXTENSION = "hero_priority"
+PRIORITIES = ("interactive", "bulk")
 # The longest a 429 pauses the key: a sanity bound on a Retry-After that claims hours or days.
 MAX_PAUSE = 3600.0
 
@@ -73,8 +80,21 @@ class ClientStats:
     requests: int = 0  # attempts that went to the network, retries included
     retries: int = 0
     rate_limited: int = 0  # 429 answers received
-    limiter_wait: float = 0.0  # seconds spent waiting for the rate limiter, summed over requests
+    limiter_wait: float = 0.0  # seconds spent waiting for the rate limiter, summed over requests (not wall time)
+    limiter_waits: int = 0  # limiter grants (one per attempt that went through the limiter)
+    limiter_wait_max: float = 0.0  # the longest single wait for the rate limiter, in seconds
     by_status: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def limiter_wait_mean(self) -> float:
+        """Mean seconds one attempt waited for the rate limiter (0.0 before any)."""
+        return self.limiter_wait / self.limiter_waits if self.limiter_waits else 0.0
+
+    def record_limiter_wait(self, waited: float) -> None:
+        self.limiter_wait += waited
+        self.limiter_waits += 1
+        if waited > self.limiter_wait_max:
+            self.limiter_wait_max = waited
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -119,6 +139,7 @@ class HeroTransport(httpx.AsyncBaseTransport):
         limiter: RateLimiter | None,
         retry: RetryPolicy,
         stats: ClientStats,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._inner = inner
         self._auth_headers = auth_headers
@@ -126,19 +147,26 @@ class HeroTransport(httpx.AsyncBaseTransport):
         self._retry = retry
         self.stats = stats
         self.closed = False
+        self._telemetry = telemetry
         # Optional parts of the limiter protocol, used when the limiter (a custom one may not) supports them.
         self._max_wait = limiter is not None and accepts_keyword(type(limiter).acquire, "max_wait")
+        self._priority = limiter is not None and accepts_keyword(type(limiter).acquire, "priority")
 
     def __repr__(self) -> str:
         return f"<HeroTransport limiter={self._limiter!r} retries={self._retry.max_retries}>"
 
-    async def _acquire(self, route: str, retry: RetryPolicy) -> Permit | None:
+    async def _acquire(self, route: str, retry: RetryPolicy, priority: str | None) -> Permit | None:
         if self._limiter is None:
             return None
-        if not self._max_wait:
+        options: dict[str, Any] = {}
+        if self._max_wait:
+            options["max_wait"] = retry.max_retry_after
+        if priority is not None and self._priority:
+            options["priority"] = priority
+        if not options:
             return await self._limiter.acquire()
         try:
-            return await self._limiter.acquire(max_wait=retry.max_retry_after)  # type: ignore[call-arg]
+            return await self._limiter.acquire(**options)
         except KeyPausedError as paused:
             # A wait nobody asked for: the key is paused (an earlier 429) beyond this caller's max_retry_after.
             limited = RateLimitError(
@@ -168,12 +196,35 @@ class HeroTransport(httpx.AsyncBaseTransport):
         request.headers.update(self._auth_headers)
         retry: RetryPolicy = request.extensions.get(RETRY_EXTENSION) or self._retry  # with_options() may set it
         method = request.method
-        route = f"{method} {request.extensions.get('path_template') or path_template(request.url.path)}"
+        template = request.extensions.get("path_template") or path_template(request.url.path)
+        route = f"{method} {template}"
+        call = self._telemetry.start(method, template) if self._telemetry is not None else None
+        if call is None:
+            return await self._send(request, retry, route, None)
+        status: int | None = None
+        try:
+            response = await self._send(request, retry, route, call)
+            status = response.status_code
+        except BaseException as exc:
+            call.end(None, exc)
+            raise
+        call.end(status, None)
+        return response
+
+    async def _send(self, request: httpx.Request, retry: RetryPolicy, route: str, call: Call | None) -> httpx.Response:
+        """The retry loop: limiter, attempt, error mapping; ``call`` records spans and metrics when on."""
+        method = request.method
+        priority: str | None = request.extensions.get(PRIORITY_EXTENSION)
         attempt = 0
+        retry_reason: str | None = None
         while True:
-            permit = await self._acquire(route, retry)
+            permit = await self._acquire(route, retry, priority)
             if permit is not None:
-                self.stats.limiter_wait += permit.waited
+                self.stats.record_limiter_wait(permit.waited)
+                if call is not None:
+                    call.limiter_granted(permit.waited, getattr(permit, "reason", None))
+            if call is not None:
+                call.attempt_started(attempt, retry_reason)
             started = time.monotonic()
             self.stats.requests += 1
             failure: httpx.TransportError | None = None
@@ -192,7 +243,9 @@ class HeroTransport(httpx.AsyncBaseTransport):
             elapsed = time.monotonic() - started
 
             if failure is not None:
-                reason = type(failure).__name__
+                reason = retry_reason = type(failure).__name__
+                if call is not None:
+                    call.attempt_ended(None, reason)
                 logger.debug("%s -> %s attempt=%d elapsed=%.3fs", route, reason, attempt + 1, elapsed)
                 safe = method in IDEMPOTENT_METHODS or isinstance(failure, NOT_SENT_ERRORS)
                 if safe and attempt < retry.max_retries:
@@ -204,6 +257,7 @@ class HeroTransport(httpx.AsyncBaseTransport):
 
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+            retry_reason = str(status)
             logger.debug("%s -> %d attempt=%d elapsed=%.3fs", route, status, attempt + 1, elapsed)
             if status < 400:
                 # Read the body here, inside the retry loop: a GET cut off mid-body is retried like any failure,
@@ -212,7 +266,9 @@ class HeroTransport(httpx.AsyncBaseTransport):
                     await response.aread()
                 except (httpx.TransportError, httpx.DecodingError) as exc:
                     await response.aclose()
-                    reason = type(exc).__name__
+                    reason = retry_reason = type(exc).__name__
+                    if call is not None:
+                        call.attempt_ended(status, reason)
                     cut_off = isinstance(exc, httpx.TransportError)  # a body that does not decode will not next time
                     if cut_off and method in IDEMPOTENT_METHODS and attempt < retry.max_retries:
                         attempt = await self._wait_before_retry(route, reason, attempt, retry.backoff(attempt), retry)
@@ -227,9 +283,13 @@ class HeroTransport(httpx.AsyncBaseTransport):
                         status_code=status,
                         response=response,
                     ) from exc
+                if call is not None:
+                    call.attempt_ended(status, None)
                 return response
 
             response = await _read_error_answer(response, request)
+            if call is not None:
+                call.attempt_ended(status, None)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             retryable = status in RETRYABLE_STATUSES and (method in IDEMPOTENT_METHODS or status == 429)
             patient_enough = retry_after is None or retry_after <= retry.max_retry_after
@@ -264,14 +324,17 @@ class HeroTransport(httpx.AsyncBaseTransport):
 
 class OptionsTransport(httpx.AsyncBaseTransport):
     """The transport of a ``HeroClient.with_options()`` view: the same HeroTransport (pool, limiter, counters),
-    with the view's retry policy put on each request. Closing a view leaves the pool to the client it came from."""
+    with the view's retry policy (and rate-limiter priority, if given) put on each
+    request. Closing a view leaves the pool to the client it came from."""
 
-    def __init__(self, inner: HeroTransport, retry: RetryPolicy) -> None:
+    def __init__(self, inner: HeroTransport, retry: RetryPolicy, priority: str | None = None) -> None:
         self._inner = inner
-        self._retry = retry
+        self._extensions: dict[str, Any] = {RETRY_EXTENSION: retry}
+        if priority is not None:
+            self._extensions[PRIORITY_EXTENSION] = priority
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        request.extensions = {**request.extensions, RETRY_EXTENSION: self._retry}
+        request.extensions = {**request.extensions, **self._extensions}
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -43,6 +43,7 @@ from scripts.spec_tools import SpecError, parse_spec, validate_spec
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SPEC = REPO_ROOT / "openapi.yaml"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
+VERSION_FILE = REPO_ROOT / "hero_health_client" / "_version.py"  # the same version, read without importlib.metadata
 CHANGELOG = REPO_ROOT / "CHANGELOG.md"
 DEFAULT_TEST_COMMAND = "make test"
 MAX_LISTED = 150  # changes listed one by one in the pull request body; the full report follows in a block
@@ -274,6 +275,9 @@ def update(url: str, *, test_command: str, report: Path | None, date: str, timeo
     old_version = read_version(PYPROJECT.read_text(encoding="utf-8"))
     version = bump_version(old_version, diff.classification)
     PYPROJECT.write_text(write_version(PYPROJECT.read_text(encoding="utf-8"), version), encoding="utf-8")
+    if VERSION_FILE.exists():
+        text = VERSION_FILE.read_text(encoding="utf-8")
+        VERSION_FILE.write_text(re.sub(r'__version__ = "[^"]*"', f'__version__ = "{version}"', text), encoding="utf-8")
     spec_sha256 = hashlib.sha256(data).hexdigest()
     entry = changelog_entry(diff, version=version, date=date, spec_sha256=spec_sha256)
     CHANGELOG.write_text(

@@ -137,7 +137,7 @@ async def test_timeout_is_applied(api_key: str) -> None:
 
 async def test_connection_settings_reach_the_network_transport(api_key: str) -> None:
     async with HeroClient(api_key, "1", httpx_args={"limits": httpx.Limits(max_connections=7)}) as hero:
-        pool = hero._transport._inner._pool  # type: ignore[attr-defined]
+        pool = hero._transport._inner.transport._pool  # type: ignore[attr-defined]
         assert pool._max_connections == 7
     with pytest.raises(ValueError, match="limits"):
         HeroClient(api_key, "1", transport=httpx.MockTransport(lambda _: httpx.Response(200)), httpx_args={"limits": 1})
@@ -283,3 +283,12 @@ def test_a_view_checks_its_options(bad: dict[str, object]) -> None:
     hero = HeroClient("key", "1", rate_limit=None)
     with pytest.raises(ValueError):
         hero.with_options(**bad)  # type: ignore[arg-type]
+
+
+def test_the_version_constant_matches_pyproject() -> None:
+    import tomllib
+
+    from tests.conftest import REPO_ROOT
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert __version__ == project["version"]

@@ -267,3 +267,80 @@ async def test_a_request_that_never_left_counts_only_its_window(api_key: str) ->
 def test_max_retry_after_must_be_sensible(api_key: str, value: object) -> None:
     with pytest.raises(ValueError, match="max_retry_after"):
         HeroClient(api_key, "1", max_retry_after=value)  # type: ignore[arg-type]
+
+
+class LaneLimiter:
+    """A limiter with lanes, as limits.py's limiters have them: ``acquire(..., priority=)``; records each lane."""
+
+    def __init__(self, waits: list[float] | None = None) -> None:
+        self.lanes: list[str] = []
+        self.waits = list(waits or [])
+
+    async def acquire(self, *, max_wait: float | None = None, priority: str = "interactive") -> object:
+        self.lanes.append(priority)
+        waited = self.waits.pop(0) if self.waits else 0.0
+
+        class Permit:
+            async def release(self) -> None:
+                pass
+
+        permit = Permit()
+        permit.waited = waited  # type: ignore[attr-defined]
+        return permit
+
+    async def pause(self, seconds: float) -> None:
+        pass
+
+
+async def test_with_options_priority_reaches_the_limiter(api_key: str) -> None:
+    limiter = LaneLimiter()
+    recorder = Recorder(httpx.Response(200, json=STATUS))
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limiter=limiter) as hero:  # type: ignore[arg-type]
+        await get_message_status.asyncio("1", client=hero.with_options(priority="bulk"))
+        await get_message_status.asyncio("1", client=hero)
+        await get_message_status.asyncio("1", client=hero.with_options(priority="interactive"))
+        await get_message_status.asyncio("1", client=hero.with_options(priority="bulk").with_options(timeout=5))
+    assert limiter.lanes == ["bulk", "interactive", "interactive", "bulk"]
+
+
+async def test_a_limiter_without_lanes_is_not_given_a_priority(api_key: str) -> None:
+    calls: list[dict[str, object]] = []
+
+    class Permit:
+        waited = 0.0
+
+        async def release(self) -> None:
+            pass
+
+    class PlainLimiter:
+        async def acquire(self, max_wait: float | None = None) -> Permit:
+            calls.append({"max_wait": max_wait})
+            return Permit()
+
+        async def pause(self, seconds: float) -> None:
+            pass
+
+    recorder = Recorder(httpx.Response(200, json=STATUS))
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limiter=PlainLimiter()) as hero:
+        await get_message_status.asyncio("1", client=hero.with_options(priority="bulk"))
+    assert calls == [{"max_wait": 60.0}]
+
+
+@pytest.mark.parametrize("value", ["urgent", "BULK", 1, ""])
+def test_priority_must_be_a_known_lane(api_key: str, value: object) -> None:
+    hero = HeroClient(api_key, "1", rate_limit=None)
+    with pytest.raises(ValueError, match="priority must be one of 'interactive', 'bulk'"):
+        hero.with_options(priority=value)  # type: ignore[arg-type]
+
+
+async def test_stats_report_count_mean_and_max_of_limiter_waits(api_key: str, no_sleep: list[float]) -> None:
+    limiter = LaneLimiter(waits=[0.5, 0.0, 2.5])
+    recorder = Recorder(httpx.Response(503), httpx.Response(200, json=STATUS))
+    async with HeroClient(api_key, "1", transport=recorder.transport, rate_limiter=limiter) as hero:  # type: ignore[arg-type]
+        assert hero.stats.limiter_wait_mean == 0.0
+        await get_message_status.asyncio("1", client=hero)  # two attempts: 0.5 s, then 0.0 s
+        await get_message_status.asyncio("1", client=hero)  # 2.5 s
+    assert hero.stats.limiter_waits == 3
+    assert hero.stats.limiter_wait == pytest.approx(3.0)
+    assert hero.stats.limiter_wait_mean == pytest.approx(1.0)
+    assert hero.stats.limiter_wait_max == pytest.approx(2.5)
