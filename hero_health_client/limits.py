@@ -40,9 +40,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from aiolimiter import AsyncLimiter
+if TYPE_CHECKING:  # imported on first use: only RateLimit(burst=...) needs it, and it costs import time
+    from aiolimiter import AsyncLimiter
 
 from ._redact import fingerprint
 from .errors import HeroError
@@ -451,6 +452,8 @@ class SlidingWindowLimiter:
         with self._lock:
             smoother = self._smoothers.get(loop)
             if smoother is None:  # aiolimiter binds to one loop: keep one per loop
+                from aiolimiter import AsyncLimiter
+
                 smoother = AsyncLimiter(burst, burst * self._window / self._limit)
                 self._smoothers[loop] = smoother
             return smoother

@@ -26,6 +26,8 @@ _JSON_KIND = {
     "NoneProperty": "null",
     "AnyProperty": "any",
 }
+# Properties whose whole check is the JSON kind test of their union branch.
+_CHECKED_BY_KIND = frozenset({"StringProperty", "IntProperty", "FloatProperty", "BooleanProperty", "NoneProperty"})
 _KIND_TEST = {
     "str": "isinstance({v}, str)",
     "int": "isinstance({v}, int) and not isinstance({v}, bool)",
@@ -240,7 +242,14 @@ class Codegen:
         if name == "DateProperty":
             return [f"{dst} = _c.parse_date({src}, {m}, {field})"]
         if name == "EnumProperty":
-            return [f"{dst} = _c.enum_from_wire({prop.class_info.name}, {src}, {m}, {field})"]
+            cls = prop.class_info.name
+            lookup = "str" if prop.value_type is str else "int"
+            return [  # the common case, a known value, is a dict look-up; the helper handles the rest
+                f"if type({src}) is {lookup} and {src} in {cls}._value2member_map_:",
+                f"    {dst} = {cls}._value2member_map_[{src}]  # type: ignore[assignment]",
+                "else:",
+                f"    {dst} = _c.enum_from_wire({cls}, {src}, {m}, {field})",
+            ]
         if name == "ModelProperty":
             if field == "''":  # the whole answer: the model's own error already names it
                 return [f"{dst} = {prop.class_info.name}.from_dict({src})"]
@@ -249,6 +258,16 @@ class Codegen:
                 f"    {dst} = {prop.class_info.name}.from_dict({src})",
                 "except ResponseValidationError as exc:",
                 f"    raise exc.nested({m}, {field}) from None",
+            ]
+        if name == "ListProperty" and type(prop.inner_property).__name__ == "ModelProperty":
+            cls = prop.inner_property.class_info.name
+            return [  # a comprehension; only a failure walks the list again to name the item
+                f"if not isinstance({src}, list):",
+                f"    raise _c.wrong({m}, {field}, 'an array', {src})",
+                "try:",
+                f"    {dst} = [{cls}.from_dict(_item) for _item in {src}]",
+                "except ResponseValidationError:",
+                f"    raise _c.item_error({src}, {cls}.from_dict, {m}, {field}) from None",
             ]
         if name == "ListProperty":
             counter[0] += 1
@@ -279,6 +298,9 @@ class Codegen:
                 continue
             keyword = "if" if not lines else "elif"
             lines.append(f"{keyword} {_KIND_TEST[kind].format(v=src)}:")
+            if len(members) == 1 and type(members[0]).__name__ in _CHECKED_BY_KIND:
+                lines += _indent([f"{dst} = {src}"])  # the kind test above is the whole check
+                continue
             attempt = self._parse(members[-1], src, dst, model, field, counter)
             for member in reversed(members[:-1]):  # same JSON kind: try each in spec order
                 first = self._parse(member, src, dst, model, field, counter)

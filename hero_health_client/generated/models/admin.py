@@ -122,12 +122,8 @@ class Admin:
             raise _c.missing("Admin", "external_prescriber_id") from None
         external_prescriber_id: None | str
         if isinstance(_external_prescriber_id, str):
-            if not (isinstance(_external_prescriber_id, str)):
-                raise _c.wrong("Admin", "external_prescriber_id", "a string", _external_prescriber_id)
             external_prescriber_id = _external_prescriber_id
         elif _external_prescriber_id is None:
-            if not (_external_prescriber_id is None):
-                raise _c.wrong("Admin", "external_prescriber_id", "null", _external_prescriber_id)
             external_prescriber_id = _external_prescriber_id
         else:
             raise _c.wrong("Admin", "external_prescriber_id", "a string or null", _external_prescriber_id)
@@ -142,8 +138,6 @@ class Admin:
                 except ResponseValidationError as exc:
                     raise exc.nested("Admin", "prescriber_details") from None
             elif _prescriber_details is None:
-                if not (_prescriber_details is None):
-                    raise _c.wrong("Admin", "prescriber_details", "null", _prescriber_details)
                 prescriber_details = _prescriber_details
             else:
                 raise _c.wrong(

@@ -100,7 +100,12 @@ class AppointmentCancelledEvent:
         except KeyError:
             raise _c.missing("AppointmentCancelledEvent", "object") from None
         object_: AppointmentCancelledEventObject
-        object_ = _c.enum_from_wire(AppointmentCancelledEventObject, _object_, "AppointmentCancelledEvent", "object")
+        if type(_object_) is str and _object_ in AppointmentCancelledEventObject._value2member_map_:
+            object_ = AppointmentCancelledEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        else:
+            object_ = _c.enum_from_wire(
+                AppointmentCancelledEventObject, _object_, "AppointmentCancelledEvent", "object"
+            )
         try:
             _id = src["id"]
         except KeyError:
@@ -122,7 +127,10 @@ class AppointmentCancelledEvent:
         except KeyError:
             raise _c.missing("AppointmentCancelledEvent", "event") from None
         event: AppointmentCancelledEventEvent
-        event = _c.enum_from_wire(AppointmentCancelledEventEvent, _event, "AppointmentCancelledEvent", "event")
+        if type(_event) is str and _event in AppointmentCancelledEventEvent._value2member_map_:
+            event = AppointmentCancelledEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        else:
+            event = _c.enum_from_wire(AppointmentCancelledEventEvent, _event, "AppointmentCancelledEvent", "event")
 
         obj = _new(cls)
         _set(obj, "object_", object_)

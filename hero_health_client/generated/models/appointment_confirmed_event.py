@@ -100,7 +100,12 @@ class AppointmentConfirmedEvent:
         except KeyError:
             raise _c.missing("AppointmentConfirmedEvent", "object") from None
         object_: AppointmentConfirmedEventObject
-        object_ = _c.enum_from_wire(AppointmentConfirmedEventObject, _object_, "AppointmentConfirmedEvent", "object")
+        if type(_object_) is str and _object_ in AppointmentConfirmedEventObject._value2member_map_:
+            object_ = AppointmentConfirmedEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        else:
+            object_ = _c.enum_from_wire(
+                AppointmentConfirmedEventObject, _object_, "AppointmentConfirmedEvent", "object"
+            )
         try:
             _id = src["id"]
         except KeyError:
@@ -122,7 +127,10 @@ class AppointmentConfirmedEvent:
         except KeyError:
             raise _c.missing("AppointmentConfirmedEvent", "event") from None
         event: AppointmentConfirmedEventEvent
-        event = _c.enum_from_wire(AppointmentConfirmedEventEvent, _event, "AppointmentConfirmedEvent", "event")
+        if type(_event) is str and _event in AppointmentConfirmedEventEvent._value2member_map_:
+            event = AppointmentConfirmedEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        else:
+            event = _c.enum_from_wire(AppointmentConfirmedEventEvent, _event, "AppointmentConfirmedEvent", "event")
 
         obj = _new(cls)
         _set(obj, "object_", object_)

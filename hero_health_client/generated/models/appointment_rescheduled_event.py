@@ -101,9 +101,12 @@ class AppointmentRescheduledEvent:
         except KeyError:
             raise _c.missing("AppointmentRescheduledEvent", "object") from None
         object_: AppointmentRescheduledEventObject
-        object_ = _c.enum_from_wire(
-            AppointmentRescheduledEventObject, _object_, "AppointmentRescheduledEvent", "object"
-        )
+        if type(_object_) is str and _object_ in AppointmentRescheduledEventObject._value2member_map_:
+            object_ = AppointmentRescheduledEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        else:
+            object_ = _c.enum_from_wire(
+                AppointmentRescheduledEventObject, _object_, "AppointmentRescheduledEvent", "object"
+            )
         try:
             _id = src["id"]
         except KeyError:
@@ -125,7 +128,10 @@ class AppointmentRescheduledEvent:
         except KeyError:
             raise _c.missing("AppointmentRescheduledEvent", "event") from None
         event: AppointmentRescheduledEventEvent
-        event = _c.enum_from_wire(AppointmentRescheduledEventEvent, _event, "AppointmentRescheduledEvent", "event")
+        if type(_event) is str and _event in AppointmentRescheduledEventEvent._value2member_map_:
+            event = AppointmentRescheduledEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        else:
+            event = _c.enum_from_wire(AppointmentRescheduledEventEvent, _event, "AppointmentRescheduledEvent", "event")
 
         obj = _new(cls)
         _set(obj, "object_", object_)

@@ -273,8 +273,6 @@ class AppointmentType:
         if isinstance(_next_available_at, str):
             next_available_at = _c.parse_datetime(_next_available_at, "AppointmentType", "next_available_at")
         elif _next_available_at is None:
-            if not (_next_available_at is None):
-                raise _c.wrong("AppointmentType", "next_available_at", "null", _next_available_at)
             next_available_at = _next_available_at
         else:
             raise _c.wrong("AppointmentType", "next_available_at", "a string or null", _next_available_at)
@@ -316,12 +314,8 @@ class AppointmentType:
             raise _c.missing("AppointmentType", "form_id") from None
         form_id: None | str
         if isinstance(_form_id, str):
-            if not (isinstance(_form_id, str)):
-                raise _c.wrong("AppointmentType", "form_id", "a string", _form_id)
             form_id = _form_id
         elif _form_id is None:
-            if not (_form_id is None):
-                raise _c.wrong("AppointmentType", "form_id", "null", _form_id)
             form_id = _form_id
         else:
             raise _c.wrong("AppointmentType", "form_id", "a string or null", _form_id)
@@ -330,21 +324,20 @@ class AppointmentType:
         except KeyError:
             raise _c.missing("AppointmentType", "practitioner_type") from None
         practitioner_type: AppointmentTypePractitionerType
-        practitioner_type = _c.enum_from_wire(
-            AppointmentTypePractitionerType, _practitioner_type, "AppointmentType", "practitioner_type"
-        )
+        if type(_practitioner_type) is str and _practitioner_type in AppointmentTypePractitionerType._value2member_map_:
+            practitioner_type = AppointmentTypePractitionerType._value2member_map_[_practitioner_type]  # type: ignore[assignment]
+        else:
+            practitioner_type = _c.enum_from_wire(
+                AppointmentTypePractitionerType, _practitioner_type, "AppointmentType", "practitioner_type"
+            )
         _assignee_id = src.get("assignee_id", UNSET)
         assignee_id: None | str | Unset
         if _assignee_id is UNSET:
             assignee_id = UNSET
         else:
             if isinstance(_assignee_id, str):
-                if not (isinstance(_assignee_id, str)):
-                    raise _c.wrong("AppointmentType", "assignee_id", "a string", _assignee_id)
                 assignee_id = _assignee_id
             elif _assignee_id is None:
-                if not (_assignee_id is None):
-                    raise _c.wrong("AppointmentType", "assignee_id", "null", _assignee_id)
                 assignee_id = _assignee_id
             else:
                 raise _c.wrong("AppointmentType", "assignee_id", "a string or null", _assignee_id)
@@ -354,12 +347,13 @@ class AppointmentType:
             assignee_type = UNSET
         else:
             if isinstance(_assignee_type, str):
-                assignee_type = _c.enum_from_wire(
-                    AppointmentTypeAssigneeType, _assignee_type, "AppointmentType", "assignee_type"
-                )
+                if type(_assignee_type) is str and _assignee_type in AppointmentTypeAssigneeType._value2member_map_:
+                    assignee_type = AppointmentTypeAssigneeType._value2member_map_[_assignee_type]  # type: ignore[assignment]
+                else:
+                    assignee_type = _c.enum_from_wire(
+                        AppointmentTypeAssigneeType, _assignee_type, "AppointmentType", "assignee_type"
+                    )
             elif _assignee_type is None:
-                if not (_assignee_type is None):
-                    raise _c.wrong("AppointmentType", "assignee_type", "null", _assignee_type)
                 assignee_type = _assignee_type
             else:
                 raise _c.wrong("AppointmentType", "assignee_type", "a string or null", _assignee_type)
@@ -368,7 +362,10 @@ class AppointmentType:
         if _sector is UNSET:
             sector = UNSET
         else:
-            sector = _c.enum_from_wire(AppointmentTypeSector, _sector, "AppointmentType", "sector")
+            if type(_sector) is str and _sector in AppointmentTypeSector._value2member_map_:
+                sector = AppointmentTypeSector._value2member_map_[_sector]  # type: ignore[assignment]
+            else:
+                sector = _c.enum_from_wire(AppointmentTypeSector, _sector, "AppointmentType", "sector")
         _video = src.get("video", UNSET)
         video: bool | Unset
         if _video is UNSET:

@@ -117,13 +117,19 @@ class BatchMessage:
         except KeyError:
             raise _c.missing("BatchMessage", "status") from None
         status: BatchMessageStatus
-        status = _c.enum_from_wire(BatchMessageStatus, _status, "BatchMessage", "status")
+        if type(_status) is str and _status in BatchMessageStatus._value2member_map_:
+            status = BatchMessageStatus._value2member_map_[_status]  # type: ignore[assignment]
+        else:
+            status = _c.enum_from_wire(BatchMessageStatus, _status, "BatchMessage", "status")
         try:
             _channel = src["channel"]
         except KeyError:
             raise _c.missing("BatchMessage", "channel") from None
         channel: BatchMessageChannel
-        channel = _c.enum_from_wire(BatchMessageChannel, _channel, "BatchMessage", "channel")
+        if type(_channel) is str and _channel in BatchMessageChannel._value2member_map_:
+            channel = BatchMessageChannel._value2member_map_[_channel]  # type: ignore[assignment]
+        else:
+            channel = _c.enum_from_wire(BatchMessageChannel, _channel, "BatchMessage", "channel")
         try:
             _content = src["content"]
         except KeyError:

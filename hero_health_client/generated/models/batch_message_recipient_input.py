@@ -66,8 +66,6 @@ class BatchMessageRecipientInput:
         if isinstance(_dob, str):
             dob = _c.parse_datetime(_dob, "BatchMessageRecipientInput", "dob")
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("BatchMessageRecipientInput", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("BatchMessageRecipientInput", "dob", "a string or null", _dob)

@@ -235,8 +235,6 @@ class BookingAppointment:
         if isinstance(_start_time, str):
             start_time = _c.parse_datetime(_start_time, "BookingAppointment", "start_time")
         elif _start_time is None:
-            if not (_start_time is None):
-                raise _c.wrong("BookingAppointment", "start_time", "null", _start_time)
             start_time = _start_time
         else:
             raise _c.wrong("BookingAppointment", "start_time", "a string or null", _start_time)
@@ -246,12 +244,8 @@ class BookingAppointment:
             patient_id = UNSET
         else:
             if isinstance(_patient_id, str):
-                if not (isinstance(_patient_id, str)):
-                    raise _c.wrong("BookingAppointment", "patient_id", "a string", _patient_id)
                 patient_id = _patient_id
             elif _patient_id is None:
-                if not (_patient_id is None):
-                    raise _c.wrong("BookingAppointment", "patient_id", "null", _patient_id)
                 patient_id = _patient_id
             else:
                 raise _c.wrong("BookingAppointment", "patient_id", "a string or null", _patient_id)
@@ -301,12 +295,8 @@ class BookingAppointment:
             link_id = UNSET
         else:
             if isinstance(_link_id, str):
-                if not (isinstance(_link_id, str)):
-                    raise _c.wrong("BookingAppointment", "link_id", "a string", _link_id)
                 link_id = _link_id
             elif _link_id is None:
-                if not (_link_id is None):
-                    raise _c.wrong("BookingAppointment", "link_id", "null", _link_id)
                 link_id = _link_id
             else:
                 raise _c.wrong("BookingAppointment", "link_id", "a string or null", _link_id)
@@ -318,8 +308,6 @@ class BookingAppointment:
             if isinstance(_reserved_until, str):
                 reserved_until = _c.parse_datetime(_reserved_until, "BookingAppointment", "reserved_until")
             elif _reserved_until is None:
-                if not (_reserved_until is None):
-                    raise _c.wrong("BookingAppointment", "reserved_until", "null", _reserved_until)
                 reserved_until = _reserved_until
             else:
                 raise _c.wrong("BookingAppointment", "reserved_until", "a string or null", _reserved_until)
@@ -333,8 +321,6 @@ class BookingAppointment:
                     _booking_confirmed_at, "BookingAppointment", "booking_confirmed_at"
                 )
             elif _booking_confirmed_at is None:
-                if not (_booking_confirmed_at is None):
-                    raise _c.wrong("BookingAppointment", "booking_confirmed_at", "null", _booking_confirmed_at)
                 booking_confirmed_at = _booking_confirmed_at
             else:
                 raise _c.wrong("BookingAppointment", "booking_confirmed_at", "a string or null", _booking_confirmed_at)

@@ -156,8 +156,6 @@ class CreateAppointmentRequest:
             except ResponseValidationError:
                 start_time = _c.parse_datetime(_start_time, "CreateAppointmentRequest", "start_time")
         elif _start_time is None:
-            if not (_start_time is None):
-                raise _c.wrong("CreateAppointmentRequest", "start_time", "null", _start_time)
             start_time = _start_time
         else:
             raise _c.wrong("CreateAppointmentRequest", "start_time", "a string or a string or null", _start_time)

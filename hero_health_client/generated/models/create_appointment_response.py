@@ -69,8 +69,6 @@ class CreateAppointmentResponse:
         if isinstance(_reserved_until, str):
             reserved_until = _c.parse_datetime(_reserved_until, "CreateAppointmentResponse", "reserved_until")
         elif _reserved_until is None:
-            if not (_reserved_until is None):
-                raise _c.wrong("CreateAppointmentResponse", "reserved_until", "null", _reserved_until)
             reserved_until = _reserved_until
         else:
             raise _c.wrong("CreateAppointmentResponse", "reserved_until", "a string or null", _reserved_until)

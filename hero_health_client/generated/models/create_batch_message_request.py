@@ -108,7 +108,10 @@ class CreateBatchMessageRequest:
         except KeyError:
             raise _c.missing("CreateBatchMessageRequest", "channel") from None
         channel: BatchMessageChannel
-        channel = _c.enum_from_wire(BatchMessageChannel, _channel, "CreateBatchMessageRequest", "channel")
+        if type(_channel) is str and _channel in BatchMessageChannel._value2member_map_:
+            channel = BatchMessageChannel._value2member_map_[_channel]  # type: ignore[assignment]
+        else:
+            channel = _c.enum_from_wire(BatchMessageChannel, _channel, "CreateBatchMessageRequest", "channel")
         try:
             _content = src["content"]
         except KeyError:
@@ -125,17 +128,12 @@ class CreateBatchMessageRequest:
         if isinstance(_recipients, list):
             if not isinstance(_recipients, list):
                 raise _c.wrong("CreateBatchMessageRequest", "recipients", "an array", _recipients)
-            _recipients_1_items: list[Any] = []
-            _recipients_1_value: Any
-            for _recipients_1_item in _recipients:
-                try:
-                    _recipients_1_value = BatchMessageRecipientInput.from_dict(_recipients_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested(
-                        "CreateBatchMessageRequest", "recipients" + f"[{len(_recipients_1_items)}]"
-                    ) from None
-                _recipients_1_items.append(_recipients_1_value)
-            recipients = _recipients_1_items
+            try:
+                recipients = [BatchMessageRecipientInput.from_dict(_item) for _item in _recipients]
+            except ResponseValidationError:
+                raise _c.item_error(
+                    _recipients, BatchMessageRecipientInput.from_dict, "CreateBatchMessageRequest", "recipients"
+                ) from None
         elif isinstance(_recipients, dict):
             try:
                 recipients = BatchMessageRecipientsObject.from_dict(_recipients)

@@ -114,15 +114,12 @@ class CreateCustomerRequest:
             if isinstance(_sources, list):
                 if not isinstance(_sources, list):
                     raise _c.wrong("CreateCustomerRequest", "sources", "an array", _sources)
-                _sources_1_items: list[Any] = []
-                _sources_1_value: Any
-                for _sources_1_item in _sources:
-                    try:
-                        _sources_1_value = CustomerPaymentSource.from_dict(_sources_1_item)
-                    except ResponseValidationError as exc:
-                        raise exc.nested("CreateCustomerRequest", "sources" + f"[{len(_sources_1_items)}]") from None
-                    _sources_1_items.append(_sources_1_value)
-                sources = _sources_1_items
+                try:
+                    sources = [CustomerPaymentSource.from_dict(_item) for _item in _sources]
+                except ResponseValidationError:
+                    raise _c.item_error(
+                        _sources, CustomerPaymentSource.from_dict, "CreateCustomerRequest", "sources"
+                    ) from None
             elif isinstance(_sources, dict):
                 try:
                     sources = CustomerPaymentSource.from_dict(_sources)

@@ -319,9 +319,18 @@ class CreateInvoiceRequest:
         if _collection_method is UNSET:
             collection_method = UNSET
         else:
-            collection_method = _c.enum_from_wire(
-                CreateInvoiceRequestCollectionMethod, _collection_method, "CreateInvoiceRequest", "collection_method"
-            )
+            if (
+                type(_collection_method) is str
+                and _collection_method in CreateInvoiceRequestCollectionMethod._value2member_map_
+            ):
+                collection_method = CreateInvoiceRequestCollectionMethod._value2member_map_[_collection_method]  # type: ignore[assignment]
+            else:
+                collection_method = _c.enum_from_wire(
+                    CreateInvoiceRequestCollectionMethod,
+                    _collection_method,
+                    "CreateInvoiceRequest",
+                    "collection_method",
+                )
         _payment_source = src.get("payment_source", UNSET)
         payment_source: str | Unset
         if _payment_source is UNSET:
@@ -391,7 +400,10 @@ class CreateInvoiceRequest:
         if _mode is UNSET:
             mode = UNSET
         else:
-            mode = _c.enum_from_wire(CreateInvoiceRequestMode, _mode, "CreateInvoiceRequest", "mode")
+            if type(_mode) is str and _mode in CreateInvoiceRequestMode._value2member_map_:
+                mode = CreateInvoiceRequestMode._value2member_map_[_mode]  # type: ignore[assignment]
+            else:
+                mode = _c.enum_from_wire(CreateInvoiceRequestMode, _mode, "CreateInvoiceRequest", "mode")
         _coupons = src.get("coupons", UNSET)
         coupons: list[InvoiceCouponRef] | Unset
         if _coupons is UNSET:
@@ -399,15 +411,10 @@ class CreateInvoiceRequest:
         else:
             if not isinstance(_coupons, list):
                 raise _c.wrong("CreateInvoiceRequest", "coupons", "an array", _coupons)
-            _coupons_1_items: list[Any] = []
-            _coupons_1_value: Any
-            for _coupons_1_item in _coupons:
-                try:
-                    _coupons_1_value = InvoiceCouponRef.from_dict(_coupons_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested("CreateInvoiceRequest", "coupons" + f"[{len(_coupons_1_items)}]") from None
-                _coupons_1_items.append(_coupons_1_value)
-            coupons = _coupons_1_items
+            try:
+                coupons = [InvoiceCouponRef.from_dict(_item) for _item in _coupons]
+            except ResponseValidationError:
+                raise _c.item_error(_coupons, InvoiceCouponRef.from_dict, "CreateInvoiceRequest", "coupons") from None
         _invoice_items_attributes = src.get("invoice_items_attributes", UNSET)
         invoice_items_attributes: list[InvoiceItemAttributes] | Unset
         if _invoice_items_attributes is UNSET:
@@ -417,20 +424,17 @@ class CreateInvoiceRequest:
                 raise _c.wrong(
                     "CreateInvoiceRequest", "invoice_items_attributes", "an array", _invoice_items_attributes
                 )
-            _invoice_items_attributes_1_items: list[Any] = []
-            _invoice_items_attributes_1_value: Any
-            for _invoice_items_attributes_1_item in _invoice_items_attributes:
-                try:
-                    _invoice_items_attributes_1_value = InvoiceItemAttributes.from_dict(
-                        _invoice_items_attributes_1_item
-                    )
-                except ResponseValidationError as exc:
-                    raise exc.nested(
-                        "CreateInvoiceRequest",
-                        "invoice_items_attributes" + f"[{len(_invoice_items_attributes_1_items)}]",
-                    ) from None
-                _invoice_items_attributes_1_items.append(_invoice_items_attributes_1_value)
-            invoice_items_attributes = _invoice_items_attributes_1_items
+            try:
+                invoice_items_attributes = [
+                    InvoiceItemAttributes.from_dict(_item) for _item in _invoice_items_attributes
+                ]
+            except ResponseValidationError:
+                raise _c.item_error(
+                    _invoice_items_attributes,
+                    InvoiceItemAttributes.from_dict,
+                    "CreateInvoiceRequest",
+                    "invoice_items_attributes",
+                ) from None
 
         obj = _new(cls)
         _set(obj, "issuer_id", issuer_id)

@@ -107,7 +107,10 @@ class CreateWebhookRequest:
         except KeyError:
             raise _c.missing("CreateWebhookRequest", "event_type") from None
         event_type: WebhookEventType
-        event_type = _c.enum_from_wire(WebhookEventType, _event_type, "CreateWebhookRequest", "event_type")
+        if type(_event_type) is str and _event_type in WebhookEventType._value2member_map_:
+            event_type = WebhookEventType._value2member_map_[_event_type]  # type: ignore[assignment]
+        else:
+            event_type = _c.enum_from_wire(WebhookEventType, _event_type, "CreateWebhookRequest", "event_type")
         try:
             _url = src["url"]
         except KeyError:

@@ -121,13 +121,19 @@ class Episode:
         except KeyError:
             raise _c.missing("Episode", "status") from None
         status: EpisodeStatus
-        status = _c.enum_from_wire(EpisodeStatus, _status, "Episode", "status")
+        if type(_status) is str and _status in EpisodeStatus._value2member_map_:
+            status = EpisodeStatus._value2member_map_[_status]  # type: ignore[assignment]
+        else:
+            status = _c.enum_from_wire(EpisodeStatus, _status, "Episode", "status")
         try:
             _priority = src["priority"]
         except KeyError:
             raise _c.missing("Episode", "priority") from None
         priority: EpisodePriority
-        priority = _c.enum_from_wire(EpisodePriority, _priority, "Episode", "priority")
+        if type(_priority) is str and _priority in EpisodePriority._value2member_map_:
+            priority = EpisodePriority._value2member_map_[_priority]  # type: ignore[assignment]
+        else:
+            priority = _c.enum_from_wire(EpisodePriority, _priority, "Episode", "priority")
         _assignees = src.get("assignees", UNSET)
         assignees: list[EpisodeAssignee] | Unset
         if _assignees is UNSET:
@@ -135,15 +141,10 @@ class Episode:
         else:
             if not isinstance(_assignees, list):
                 raise _c.wrong("Episode", "assignees", "an array", _assignees)
-            _assignees_1_items: list[Any] = []
-            _assignees_1_value: Any
-            for _assignees_1_item in _assignees:
-                try:
-                    _assignees_1_value = EpisodeAssignee.from_dict(_assignees_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested("Episode", "assignees" + f"[{len(_assignees_1_items)}]") from None
-                _assignees_1_items.append(_assignees_1_value)
-            assignees = _assignees_1_items
+            try:
+                assignees = [EpisodeAssignee.from_dict(_item) for _item in _assignees]
+            except ResponseValidationError:
+                raise _c.item_error(_assignees, EpisodeAssignee.from_dict, "Episode", "assignees") from None
         _tasks = src.get("tasks", UNSET)
         tasks: list[EpisodeTask] | Unset
         if _tasks is UNSET:
@@ -151,15 +152,10 @@ class Episode:
         else:
             if not isinstance(_tasks, list):
                 raise _c.wrong("Episode", "tasks", "an array", _tasks)
-            _tasks_1_items: list[Any] = []
-            _tasks_1_value: Any
-            for _tasks_1_item in _tasks:
-                try:
-                    _tasks_1_value = EpisodeTask.from_dict(_tasks_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested("Episode", "tasks" + f"[{len(_tasks_1_items)}]") from None
-                _tasks_1_items.append(_tasks_1_value)
-            tasks = _tasks_1_items
+            try:
+                tasks = [EpisodeTask.from_dict(_item) for _item in _tasks]
+            except ResponseValidationError:
+                raise _c.item_error(_tasks, EpisodeTask.from_dict, "Episode", "tasks") from None
 
         obj = _new(cls)
         _set(obj, "id", id)

@@ -74,10 +74,11 @@ class EpisodeAssignee:
             raise _c.missing("EpisodeAssignee", "type") from None
         type_: EpisodeAssigneeType | None
         if isinstance(_type_, str):
-            type_ = _c.enum_from_wire(EpisodeAssigneeType, _type_, "EpisodeAssignee", "type")
+            if type(_type_) is str and _type_ in EpisodeAssigneeType._value2member_map_:
+                type_ = EpisodeAssigneeType._value2member_map_[_type_]  # type: ignore[assignment]
+            else:
+                type_ = _c.enum_from_wire(EpisodeAssigneeType, _type_, "EpisodeAssignee", "type")
         elif _type_ is None:
-            if not (_type_ is None):
-                raise _c.wrong("EpisodeAssignee", "type", "null", _type_)
             type_ = _type_
         else:
             raise _c.wrong("EpisodeAssignee", "type", "a string or null", _type_)
@@ -87,12 +88,8 @@ class EpisodeAssignee:
             raise _c.missing("EpisodeAssignee", "name") from None
         name: None | str
         if isinstance(_name, str):
-            if not (isinstance(_name, str)):
-                raise _c.wrong("EpisodeAssignee", "name", "a string", _name)
             name = _name
         elif _name is None:
-            if not (_name is None):
-                raise _c.wrong("EpisodeAssignee", "name", "null", _name)
             name = _name
         else:
             raise _c.wrong("EpisodeAssignee", "name", "a string or null", _name)

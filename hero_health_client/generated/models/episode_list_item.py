@@ -135,13 +135,19 @@ class EpisodeListItem:
         except KeyError:
             raise _c.missing("EpisodeListItem", "status") from None
         status: EpisodeStatus
-        status = _c.enum_from_wire(EpisodeStatus, _status, "EpisodeListItem", "status")
+        if type(_status) is str and _status in EpisodeStatus._value2member_map_:
+            status = EpisodeStatus._value2member_map_[_status]  # type: ignore[assignment]
+        else:
+            status = _c.enum_from_wire(EpisodeStatus, _status, "EpisodeListItem", "status")
         try:
             _priority = src["priority"]
         except KeyError:
             raise _c.missing("EpisodeListItem", "priority") from None
         priority: EpisodePriority
-        priority = _c.enum_from_wire(EpisodePriority, _priority, "EpisodeListItem", "priority")
+        if type(_priority) is str and _priority in EpisodePriority._value2member_map_:
+            priority = EpisodePriority._value2member_map_[_priority]  # type: ignore[assignment]
+        else:
+            priority = _c.enum_from_wire(EpisodePriority, _priority, "EpisodeListItem", "priority")
         try:
             _patient = src["patient"]
         except KeyError:
@@ -153,8 +159,6 @@ class EpisodeListItem:
             except ResponseValidationError as exc:
                 raise exc.nested("EpisodeListItem", "patient") from None
         elif _patient is None:
-            if not (_patient is None):
-                raise _c.wrong("EpisodeListItem", "patient", "null", _patient)
             patient = _patient
         else:
             raise _c.wrong("EpisodeListItem", "patient", "EpisodeListItemPatient or null", _patient)
@@ -165,15 +169,12 @@ class EpisodeListItem:
         else:
             if not isinstance(_assignees, list):
                 raise _c.wrong("EpisodeListItem", "assignees", "an array", _assignees)
-            _assignees_1_items: list[Any] = []
-            _assignees_1_value: Any
-            for _assignees_1_item in _assignees:
-                try:
-                    _assignees_1_value = EpisodeListItemAssigneesItem.from_dict(_assignees_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested("EpisodeListItem", "assignees" + f"[{len(_assignees_1_items)}]") from None
-                _assignees_1_items.append(_assignees_1_value)
-            assignees = _assignees_1_items
+            try:
+                assignees = [EpisodeListItemAssigneesItem.from_dict(_item) for _item in _assignees]
+            except ResponseValidationError:
+                raise _c.item_error(
+                    _assignees, EpisodeListItemAssigneesItem.from_dict, "EpisodeListItem", "assignees"
+                ) from None
         _tasks = src.get("tasks", UNSET)
         tasks: list[EpisodeListItemTasksItem] | Unset
         if _tasks is UNSET:
@@ -181,15 +182,10 @@ class EpisodeListItem:
         else:
             if not isinstance(_tasks, list):
                 raise _c.wrong("EpisodeListItem", "tasks", "an array", _tasks)
-            _tasks_1_items: list[Any] = []
-            _tasks_1_value: Any
-            for _tasks_1_item in _tasks:
-                try:
-                    _tasks_1_value = EpisodeListItemTasksItem.from_dict(_tasks_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested("EpisodeListItem", "tasks" + f"[{len(_tasks_1_items)}]") from None
-                _tasks_1_items.append(_tasks_1_value)
-            tasks = _tasks_1_items
+            try:
+                tasks = [EpisodeListItemTasksItem.from_dict(_item) for _item in _tasks]
+            except ResponseValidationError:
+                raise _c.item_error(_tasks, EpisodeListItemTasksItem.from_dict, "EpisodeListItem", "tasks") from None
 
         obj = _new(cls)
         _set(obj, "id", id)

@@ -185,8 +185,6 @@ class EpisodeListItemPatient:
         if isinstance(_dob, str):
             dob = _c.parse_datetime(_dob, "EpisodeListItemPatient", "dob")
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("EpisodeListItemPatient", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("EpisodeListItemPatient", "dob", "a string or null", _dob)
@@ -196,12 +194,8 @@ class EpisodeListItemPatient:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("EpisodeListItemPatient", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("EpisodeListItemPatient", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("EpisodeListItemPatient", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -211,12 +205,8 @@ class EpisodeListItemPatient:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("EpisodeListItemPatient", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("EpisodeListItemPatient", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("EpisodeListItemPatient", "emis_id", "a string or null", _emis_id)
@@ -228,8 +218,6 @@ class EpisodeListItemPatient:
             if isinstance(_deceased_at, str):
                 deceased_at = _c.parse_datetime(_deceased_at, "EpisodeListItemPatient", "deceased_at")
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("EpisodeListItemPatient", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("EpisodeListItemPatient", "deceased_at", "a string or null", _deceased_at)
@@ -239,10 +227,11 @@ class EpisodeListItemPatient:
             title = UNSET
         else:
             if isinstance(_title, str):
-                title = _c.enum_from_wire(PatientTitle, _title, "EpisodeListItemPatient", "title")
+                if type(_title) is str and _title in PatientTitle._value2member_map_:
+                    title = PatientTitle._value2member_map_[_title]  # type: ignore[assignment]
+                else:
+                    title = _c.enum_from_wire(PatientTitle, _title, "EpisodeListItemPatient", "title")
             elif _title is None:
-                if not (_title is None):
-                    raise _c.wrong("EpisodeListItemPatient", "title", "null", _title)
                 title = _title
             else:
                 raise _c.wrong("EpisodeListItemPatient", "title", "a string or null", _title)

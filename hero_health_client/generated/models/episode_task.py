@@ -99,12 +99,8 @@ class EpisodeTask:
             details = UNSET
         else:
             if isinstance(_details, str):
-                if not (isinstance(_details, str)):
-                    raise _c.wrong("EpisodeTask", "details", "a string", _details)
                 details = _details
             elif _details is None:
-                if not (_details is None):
-                    raise _c.wrong("EpisodeTask", "details", "null", _details)
                 details = _details
             else:
                 raise _c.wrong("EpisodeTask", "details", "a string or null", _details)

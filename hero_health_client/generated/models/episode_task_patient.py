@@ -263,12 +263,8 @@ class EpisodeTaskPatient:
             raise _c.missing("EpisodeTaskPatient", "dob") from None
         dob: None | str
         if isinstance(_dob, str):
-            if not (isinstance(_dob, str)):
-                raise _c.wrong("EpisodeTaskPatient", "dob", "a string", _dob)
             dob = _dob
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("EpisodeTaskPatient", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("EpisodeTaskPatient", "dob", "a string or null", _dob)
@@ -277,7 +273,10 @@ class EpisodeTaskPatient:
         except KeyError:
             raise _c.missing("EpisodeTaskPatient", "sex") from None
         sex: EpisodeTaskPatientSex
-        sex = _c.enum_from_wire(EpisodeTaskPatientSex, _sex, "EpisodeTaskPatient", "sex")
+        if type(_sex) is str and _sex in EpisodeTaskPatientSex._value2member_map_:
+            sex = EpisodeTaskPatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+        else:
+            sex = _c.enum_from_wire(EpisodeTaskPatientSex, _sex, "EpisodeTaskPatient", "sex")
         try:
             _full_name = src["full_name"]
         except KeyError:
@@ -301,8 +300,6 @@ class EpisodeTaskPatient:
                 _contact_emails_1_items.append(_contact_emails_1_value)
             contact_emails = _contact_emails_1_items
         elif _contact_emails is None:
-            if not (_contact_emails is None):
-                raise _c.wrong("EpisodeTaskPatient", "contact_emails", "null", _contact_emails)
             contact_emails = _contact_emails
         else:
             raise _c.wrong("EpisodeTaskPatient", "contact_emails", "an array or null", _contact_emails)
@@ -312,16 +309,8 @@ class EpisodeTaskPatient:
             raise _c.missing("EpisodeTaskPatient", "registered_practitioner_name") from None
         registered_practitioner_name: None | str
         if isinstance(_registered_practitioner_name, str):
-            if not (isinstance(_registered_practitioner_name, str)):
-                raise _c.wrong(
-                    "EpisodeTaskPatient", "registered_practitioner_name", "a string", _registered_practitioner_name
-                )
             registered_practitioner_name = _registered_practitioner_name
         elif _registered_practitioner_name is None:
-            if not (_registered_practitioner_name is None):
-                raise _c.wrong(
-                    "EpisodeTaskPatient", "registered_practitioner_name", "null", _registered_practitioner_name
-                )
             registered_practitioner_name = _registered_practitioner_name
         else:
             raise _c.wrong(
@@ -333,12 +322,8 @@ class EpisodeTaskPatient:
             raise _c.missing("EpisodeTaskPatient", "notes") from None
         notes: None | str
         if isinstance(_notes, str):
-            if not (isinstance(_notes, str)):
-                raise _c.wrong("EpisodeTaskPatient", "notes", "a string", _notes)
             notes = _notes
         elif _notes is None:
-            if not (_notes is None):
-                raise _c.wrong("EpisodeTaskPatient", "notes", "null", _notes)
             notes = _notes
         else:
             raise _c.wrong("EpisodeTaskPatient", "notes", "a string or null", _notes)
@@ -357,8 +342,6 @@ class EpisodeTaskPatient:
                 _membership_scheme_names_1_items.append(_membership_scheme_names_1_value)
             membership_scheme_names = _membership_scheme_names_1_items
         elif _membership_scheme_names is None:
-            if not (_membership_scheme_names is None):
-                raise _c.wrong("EpisodeTaskPatient", "membership_scheme_names", "null", _membership_scheme_names)
             membership_scheme_names = _membership_scheme_names
         else:
             raise _c.wrong(
@@ -379,12 +362,8 @@ class EpisodeTaskPatient:
             uid = UNSET
         else:
             if isinstance(_uid, str):
-                if not (isinstance(_uid, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "uid", "a string", _uid)
                 uid = _uid
             elif _uid is None:
-                if not (_uid is None):
-                    raise _c.wrong("EpisodeTaskPatient", "uid", "null", _uid)
                 uid = _uid
             else:
                 raise _c.wrong("EpisodeTaskPatient", "uid", "a string or null", _uid)
@@ -394,12 +373,8 @@ class EpisodeTaskPatient:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("EpisodeTaskPatient", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("EpisodeTaskPatient", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -409,12 +384,8 @@ class EpisodeTaskPatient:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("EpisodeTaskPatient", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("EpisodeTaskPatient", "emis_id", "a string or null", _emis_id)
@@ -424,12 +395,8 @@ class EpisodeTaskPatient:
             deceased_at = UNSET
         else:
             if isinstance(_deceased_at, str):
-                if not (isinstance(_deceased_at, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "deceased_at", "a string", _deceased_at)
                 deceased_at = _deceased_at
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("EpisodeTaskPatient", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("EpisodeTaskPatient", "deceased_at", "a string or null", _deceased_at)
@@ -439,12 +406,8 @@ class EpisodeTaskPatient:
             title = UNSET
         else:
             if isinstance(_title, str):
-                if not (isinstance(_title, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "title", "a string", _title)
                 title = _title
             elif _title is None:
-                if not (_title is None):
-                    raise _c.wrong("EpisodeTaskPatient", "title", "null", _title)
                 title = _title
             else:
                 raise _c.wrong("EpisodeTaskPatient", "title", "a string or null", _title)
@@ -454,12 +417,8 @@ class EpisodeTaskPatient:
             first_name = UNSET
         else:
             if isinstance(_first_name, str):
-                if not (isinstance(_first_name, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "first_name", "a string", _first_name)
                 first_name = _first_name
             elif _first_name is None:
-                if not (_first_name is None):
-                    raise _c.wrong("EpisodeTaskPatient", "first_name", "null", _first_name)
                 first_name = _first_name
             else:
                 raise _c.wrong("EpisodeTaskPatient", "first_name", "a string or null", _first_name)
@@ -469,12 +428,8 @@ class EpisodeTaskPatient:
             last_name = UNSET
         else:
             if isinstance(_last_name, str):
-                if not (isinstance(_last_name, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "last_name", "a string", _last_name)
                 last_name = _last_name
             elif _last_name is None:
-                if not (_last_name is None):
-                    raise _c.wrong("EpisodeTaskPatient", "last_name", "null", _last_name)
                 last_name = _last_name
             else:
                 raise _c.wrong("EpisodeTaskPatient", "last_name", "a string or null", _last_name)
@@ -484,12 +439,8 @@ class EpisodeTaskPatient:
             nhs_number = UNSET
         else:
             if isinstance(_nhs_number, str):
-                if not (isinstance(_nhs_number, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "nhs_number", "a string", _nhs_number)
                 nhs_number = _nhs_number
             elif _nhs_number is None:
-                if not (_nhs_number is None):
-                    raise _c.wrong("EpisodeTaskPatient", "nhs_number", "null", _nhs_number)
                 nhs_number = _nhs_number
             else:
                 raise _c.wrong("EpisodeTaskPatient", "nhs_number", "a string or null", _nhs_number)
@@ -499,12 +450,8 @@ class EpisodeTaskPatient:
             email = UNSET
         else:
             if isinstance(_email, str):
-                if not (isinstance(_email, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "email", "a string", _email)
                 email = _email
             elif _email is None:
-                if not (_email is None):
-                    raise _c.wrong("EpisodeTaskPatient", "email", "null", _email)
                 email = _email
             else:
                 raise _c.wrong("EpisodeTaskPatient", "email", "a string or null", _email)
@@ -514,12 +461,8 @@ class EpisodeTaskPatient:
             mobile = UNSET
         else:
             if isinstance(_mobile, str):
-                if not (isinstance(_mobile, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "mobile", "a string", _mobile)
                 mobile = _mobile
             elif _mobile is None:
-                if not (_mobile is None):
-                    raise _c.wrong("EpisodeTaskPatient", "mobile", "null", _mobile)
                 mobile = _mobile
             else:
                 raise _c.wrong("EpisodeTaskPatient", "mobile", "a string or null", _mobile)
@@ -529,12 +472,8 @@ class EpisodeTaskPatient:
             last_sync_at = UNSET
         else:
             if isinstance(_last_sync_at, str):
-                if not (isinstance(_last_sync_at, str)):
-                    raise _c.wrong("EpisodeTaskPatient", "last_sync_at", "a string", _last_sync_at)
                 last_sync_at = _last_sync_at
             elif _last_sync_at is None:
-                if not (_last_sync_at is None):
-                    raise _c.wrong("EpisodeTaskPatient", "last_sync_at", "null", _last_sync_at)
                 last_sync_at = _last_sync_at
             else:
                 raise _c.wrong("EpisodeTaskPatient", "last_sync_at", "a string or null", _last_sync_at)

@@ -134,12 +134,8 @@ class EpisodeTaskPatientAddress:
             line1 = UNSET
         else:
             if isinstance(_line1, str):
-                if not (isinstance(_line1, str)):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "line1", "a string", _line1)
                 line1 = _line1
             elif _line1 is None:
-                if not (_line1 is None):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "line1", "null", _line1)
                 line1 = _line1
             else:
                 raise _c.wrong("EpisodeTaskPatientAddress", "line1", "a string or null", _line1)
@@ -149,12 +145,8 @@ class EpisodeTaskPatientAddress:
             line2 = UNSET
         else:
             if isinstance(_line2, str):
-                if not (isinstance(_line2, str)):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "line2", "a string", _line2)
                 line2 = _line2
             elif _line2 is None:
-                if not (_line2 is None):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "line2", "null", _line2)
                 line2 = _line2
             else:
                 raise _c.wrong("EpisodeTaskPatientAddress", "line2", "a string or null", _line2)
@@ -164,12 +156,8 @@ class EpisodeTaskPatientAddress:
             line3 = UNSET
         else:
             if isinstance(_line3, str):
-                if not (isinstance(_line3, str)):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "line3", "a string", _line3)
                 line3 = _line3
             elif _line3 is None:
-                if not (_line3 is None):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "line3", "null", _line3)
                 line3 = _line3
             else:
                 raise _c.wrong("EpisodeTaskPatientAddress", "line3", "a string or null", _line3)
@@ -179,12 +167,8 @@ class EpisodeTaskPatientAddress:
             county = UNSET
         else:
             if isinstance(_county, str):
-                if not (isinstance(_county, str)):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "county", "a string", _county)
                 county = _county
             elif _county is None:
-                if not (_county is None):
-                    raise _c.wrong("EpisodeTaskPatientAddress", "county", "null", _county)
                 county = _county
             else:
                 raise _c.wrong("EpisodeTaskPatientAddress", "county", "a string or null", _county)

@@ -116,7 +116,10 @@ class FormDetails:
         except KeyError:
             raise _c.missing("FormDetails", "form_type") from None
         form_type: FormType
-        form_type = _c.enum_from_wire(FormType, _form_type, "FormDetails", "form_type")
+        if type(_form_type) is str and _form_type in FormType._value2member_map_:
+            form_type = FormType._value2member_map_[_form_type]  # type: ignore[assignment]
+        else:
+            form_type = _c.enum_from_wire(FormType, _form_type, "FormDetails", "form_type")
         try:
             _title = src["title"]
         except KeyError:
@@ -139,12 +142,8 @@ class FormDetails:
             raise _c.missing("FormDetails", "patient_title") from None
         patient_title: None | str
         if isinstance(_patient_title, str):
-            if not (isinstance(_patient_title, str)):
-                raise _c.wrong("FormDetails", "patient_title", "a string", _patient_title)
             patient_title = _patient_title
         elif _patient_title is None:
-            if not (_patient_title is None):
-                raise _c.wrong("FormDetails", "patient_title", "null", _patient_title)
             patient_title = _patient_title
         else:
             raise _c.wrong("FormDetails", "patient_title", "a string or null", _patient_title)
@@ -154,12 +153,8 @@ class FormDetails:
             raise _c.missing("FormDetails", "patient_description") from None
         patient_description: None | str
         if isinstance(_patient_description, str):
-            if not (isinstance(_patient_description, str)):
-                raise _c.wrong("FormDetails", "patient_description", "a string", _patient_description)
             patient_description = _patient_description
         elif _patient_description is None:
-            if not (_patient_description is None):
-                raise _c.wrong("FormDetails", "patient_description", "null", _patient_description)
             patient_description = _patient_description
         else:
             raise _c.wrong("FormDetails", "patient_description", "a string or null", _patient_description)
@@ -169,12 +164,8 @@ class FormDetails:
             raise _c.missing("FormDetails", "snomed_code") from None
         snomed_code: None | str
         if isinstance(_snomed_code, str):
-            if not (isinstance(_snomed_code, str)):
-                raise _c.wrong("FormDetails", "snomed_code", "a string", _snomed_code)
             snomed_code = _snomed_code
         elif _snomed_code is None:
-            if not (_snomed_code is None):
-                raise _c.wrong("FormDetails", "snomed_code", "null", _snomed_code)
             snomed_code = _snomed_code
         else:
             raise _c.wrong("FormDetails", "snomed_code", "a string or null", _snomed_code)
@@ -185,15 +176,10 @@ class FormDetails:
         fields: list[FormField]
         if not isinstance(_fields, list):
             raise _c.wrong("FormDetails", "fields", "an array", _fields)
-        _fields_1_items: list[Any] = []
-        _fields_1_value: Any
-        for _fields_1_item in _fields:
-            try:
-                _fields_1_value = FormField.from_dict(_fields_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("FormDetails", "fields" + f"[{len(_fields_1_items)}]") from None
-            _fields_1_items.append(_fields_1_value)
-        fields = _fields_1_items
+        try:
+            fields = [FormField.from_dict(_item) for _item in _fields]
+        except ResponseValidationError:
+            raise _c.item_error(_fields, FormField.from_dict, "FormDetails", "fields") from None
 
         obj = _new(cls)
         _set(obj, "id", id)

@@ -128,12 +128,8 @@ class FormListItem:
             raise _c.missing("FormListItem", "patient_title") from None
         patient_title: None | str
         if isinstance(_patient_title, str):
-            if not (isinstance(_patient_title, str)):
-                raise _c.wrong("FormListItem", "patient_title", "a string", _patient_title)
             patient_title = _patient_title
         elif _patient_title is None:
-            if not (_patient_title is None):
-                raise _c.wrong("FormListItem", "patient_title", "null", _patient_title)
             patient_title = _patient_title
         else:
             raise _c.wrong("FormListItem", "patient_title", "a string or null", _patient_title)
@@ -143,12 +139,8 @@ class FormListItem:
             raise _c.missing("FormListItem", "patient_description") from None
         patient_description: None | str
         if isinstance(_patient_description, str):
-            if not (isinstance(_patient_description, str)):
-                raise _c.wrong("FormListItem", "patient_description", "a string", _patient_description)
             patient_description = _patient_description
         elif _patient_description is None:
-            if not (_patient_description is None):
-                raise _c.wrong("FormListItem", "patient_description", "null", _patient_description)
             patient_description = _patient_description
         else:
             raise _c.wrong("FormListItem", "patient_description", "a string or null", _patient_description)
@@ -165,19 +157,18 @@ class FormListItem:
         except KeyError:
             raise _c.missing("FormListItem", "form_type") from None
         form_type: FormType
-        form_type = _c.enum_from_wire(FormType, _form_type, "FormListItem", "form_type")
+        if type(_form_type) is str and _form_type in FormType._value2member_map_:
+            form_type = FormType._value2member_map_[_form_type]  # type: ignore[assignment]
+        else:
+            form_type = _c.enum_from_wire(FormType, _form_type, "FormListItem", "form_type")
         try:
             _snomed_code = src["snomed_code"]
         except KeyError:
             raise _c.missing("FormListItem", "snomed_code") from None
         snomed_code: None | str
         if isinstance(_snomed_code, str):
-            if not (isinstance(_snomed_code, str)):
-                raise _c.wrong("FormListItem", "snomed_code", "a string", _snomed_code)
             snomed_code = _snomed_code
         elif _snomed_code is None:
-            if not (_snomed_code is None):
-                raise _c.wrong("FormListItem", "snomed_code", "null", _snomed_code)
             snomed_code = _snomed_code
         else:
             raise _c.wrong("FormListItem", "snomed_code", "a string or null", _snomed_code)

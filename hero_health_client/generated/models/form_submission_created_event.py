@@ -103,7 +103,12 @@ class FormSubmissionCreatedEvent:
         except KeyError:
             raise _c.missing("FormSubmissionCreatedEvent", "object") from None
         object_: FormSubmissionCreatedEventObject
-        object_ = _c.enum_from_wire(FormSubmissionCreatedEventObject, _object_, "FormSubmissionCreatedEvent", "object")
+        if type(_object_) is str and _object_ in FormSubmissionCreatedEventObject._value2member_map_:
+            object_ = FormSubmissionCreatedEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        else:
+            object_ = _c.enum_from_wire(
+                FormSubmissionCreatedEventObject, _object_, "FormSubmissionCreatedEvent", "object"
+            )
         try:
             _id = src["id"]
         except KeyError:
@@ -125,7 +130,10 @@ class FormSubmissionCreatedEvent:
         except KeyError:
             raise _c.missing("FormSubmissionCreatedEvent", "event") from None
         event: FormSubmissionCreatedEventEvent
-        event = _c.enum_from_wire(FormSubmissionCreatedEventEvent, _event, "FormSubmissionCreatedEvent", "event")
+        if type(_event) is str and _event in FormSubmissionCreatedEventEvent._value2member_map_:
+            event = FormSubmissionCreatedEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        else:
+            event = _c.enum_from_wire(FormSubmissionCreatedEventEvent, _event, "FormSubmissionCreatedEvent", "event")
 
         obj = _new(cls)
         _set(obj, "object_", object_)

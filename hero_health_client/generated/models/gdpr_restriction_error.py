@@ -72,7 +72,10 @@ class GdprRestrictionError:
         except KeyError:
             raise _c.missing("GdprRestrictionError", "error") from None
         error: GdprRestrictionErrorError
-        error = _c.enum_from_wire(GdprRestrictionErrorError, _error, "GdprRestrictionError", "error")
+        if type(_error) is str and _error in GdprRestrictionErrorError._value2member_map_:
+            error = GdprRestrictionErrorError._value2member_map_[_error]  # type: ignore[assignment]
+        else:
+            error = _c.enum_from_wire(GdprRestrictionErrorError, _error, "GdprRestrictionError", "error")
         try:
             _message = src["message"]
         except KeyError:

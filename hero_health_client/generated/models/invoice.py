@@ -142,12 +142,8 @@ class Invoice:
             id = UNSET
         else:
             if isinstance(_id, str):
-                if not (isinstance(_id, str)):
-                    raise _c.wrong("Invoice", "id", "a string", _id)
                 id = _id
             elif _id is None:
-                if not (_id is None):
-                    raise _c.wrong("Invoice", "id", "null", _id)
                 id = _id
             else:
                 raise _c.wrong("Invoice", "id", "a string or null", _id)
@@ -181,12 +177,8 @@ class Invoice:
             customer_id = UNSET
         else:
             if isinstance(_customer_id, str):
-                if not (isinstance(_customer_id, str)):
-                    raise _c.wrong("Invoice", "customer_id", "a string", _customer_id)
                 customer_id = _customer_id
             elif _customer_id is None:
-                if not (_customer_id is None):
-                    raise _c.wrong("Invoice", "customer_id", "null", _customer_id)
                 customer_id = _customer_id
             else:
                 raise _c.wrong("Invoice", "customer_id", "a string or null", _customer_id)
@@ -196,12 +188,8 @@ class Invoice:
             patient_record_id = UNSET
         else:
             if isinstance(_patient_record_id, str):
-                if not (isinstance(_patient_record_id, str)):
-                    raise _c.wrong("Invoice", "patient_record_id", "a string", _patient_record_id)
                 patient_record_id = _patient_record_id
             elif _patient_record_id is None:
-                if not (_patient_record_id is None):
-                    raise _c.wrong("Invoice", "patient_record_id", "null", _patient_record_id)
                 patient_record_id = _patient_record_id
             else:
                 raise _c.wrong("Invoice", "patient_record_id", "a string or null", _patient_record_id)
@@ -211,12 +199,8 @@ class Invoice:
             appointment_id = UNSET
         else:
             if isinstance(_appointment_id, str):
-                if not (isinstance(_appointment_id, str)):
-                    raise _c.wrong("Invoice", "appointment_id", "a string", _appointment_id)
                 appointment_id = _appointment_id
             elif _appointment_id is None:
-                if not (_appointment_id is None):
-                    raise _c.wrong("Invoice", "appointment_id", "null", _appointment_id)
                 appointment_id = _appointment_id
             else:
                 raise _c.wrong("Invoice", "appointment_id", "a string or null", _appointment_id)

@@ -58,15 +58,10 @@ class ListAdminsResponse:
         data: list[Admin]
         if not isinstance(_data, list):
             raise _c.wrong("ListAdminsResponse", "data", "an array", _data)
-        _data_1_items: list[Any] = []
-        _data_1_value: Any
-        for _data_1_item in _data:
-            try:
-                _data_1_value = Admin.from_dict(_data_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("ListAdminsResponse", "data" + f"[{len(_data_1_items)}]") from None
-            _data_1_items.append(_data_1_value)
-        data = _data_1_items
+        try:
+            data = [Admin.from_dict(_item) for _item in _data]
+        except ResponseValidationError:
+            raise _c.item_error(_data, Admin.from_dict, "ListAdminsResponse", "data") from None
         try:
             _count = src["count"]
         except KeyError:

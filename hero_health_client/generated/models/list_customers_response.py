@@ -57,15 +57,10 @@ class ListCustomersResponse:
         data: list[Customer]
         if not isinstance(_data, list):
             raise _c.wrong("ListCustomersResponse", "data", "an array", _data)
-        _data_1_items: list[Any] = []
-        _data_1_value: Any
-        for _data_1_item in _data:
-            try:
-                _data_1_value = Customer.from_dict(_data_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("ListCustomersResponse", "data" + f"[{len(_data_1_items)}]") from None
-            _data_1_items.append(_data_1_value)
-        data = _data_1_items
+        try:
+            data = [Customer.from_dict(_item) for _item in _data]
+        except ResponseValidationError:
+            raise _c.item_error(_data, Customer.from_dict, "ListCustomersResponse", "data") from None
         try:
             _count = src["count"]
         except KeyError:

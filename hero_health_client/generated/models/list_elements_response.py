@@ -60,15 +60,10 @@ class ListElementsResponse:
         data: list[PracticeGroupElement]
         if not isinstance(_data, list):
             raise _c.wrong("ListElementsResponse", "data", "an array", _data)
-        _data_1_items: list[Any] = []
-        _data_1_value: Any
-        for _data_1_item in _data:
-            try:
-                _data_1_value = PracticeGroupElement.from_dict(_data_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("ListElementsResponse", "data" + f"[{len(_data_1_items)}]") from None
-            _data_1_items.append(_data_1_value)
-        data = _data_1_items
+        try:
+            data = [PracticeGroupElement.from_dict(_item) for _item in _data]
+        except ResponseValidationError:
+            raise _c.item_error(_data, PracticeGroupElement.from_dict, "ListElementsResponse", "data") from None
         try:
             _count = src["count"]
         except KeyError:

@@ -51,15 +51,10 @@ class ListEpisodesResponse:
         data: list[EpisodeListItem]
         if not isinstance(_data, list):
             raise _c.wrong("ListEpisodesResponse", "data", "an array", _data)
-        _data_1_items: list[Any] = []
-        _data_1_value: Any
-        for _data_1_item in _data:
-            try:
-                _data_1_value = EpisodeListItem.from_dict(_data_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("ListEpisodesResponse", "data" + f"[{len(_data_1_items)}]") from None
-            _data_1_items.append(_data_1_value)
-        data = _data_1_items
+        try:
+            data = [EpisodeListItem.from_dict(_item) for _item in _data]
+        except ResponseValidationError:
+            raise _c.item_error(_data, EpisodeListItem.from_dict, "ListEpisodesResponse", "data") from None
 
         obj = _new(cls)
         _set(obj, "data", data)

@@ -66,15 +66,12 @@ class ListPatientsV2Response:
         else:
             if not isinstance(_data, list):
                 raise _c.wrong("ListPatientsV2Response", "data", "an array", _data)
-            _data_1_items: list[Any] = []
-            _data_1_value: Any
-            for _data_1_item in _data:
-                try:
-                    _data_1_value = ListPatientsV2ResponseDataItem.from_dict(_data_1_item)
-                except ResponseValidationError as exc:
-                    raise exc.nested("ListPatientsV2Response", "data" + f"[{len(_data_1_items)}]") from None
-                _data_1_items.append(_data_1_value)
-            data = _data_1_items
+            try:
+                data = [ListPatientsV2ResponseDataItem.from_dict(_item) for _item in _data]
+            except ResponseValidationError:
+                raise _c.item_error(
+                    _data, ListPatientsV2ResponseDataItem.from_dict, "ListPatientsV2Response", "data"
+                ) from None
         _count = src.get("count", UNSET)
         count: float | Unset
         if _count is UNSET:

@@ -252,12 +252,8 @@ class ListPatientsV3Patient:
             raise _c.missing("ListPatientsV3Patient", "dob") from None
         dob: None | str
         if isinstance(_dob, str):
-            if not (isinstance(_dob, str)):
-                raise _c.wrong("ListPatientsV3Patient", "dob", "a string", _dob)
             dob = _dob
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("ListPatientsV3Patient", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("ListPatientsV3Patient", "dob", "a string or null", _dob)
@@ -267,12 +263,8 @@ class ListPatientsV3Patient:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("ListPatientsV3Patient", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("ListPatientsV3Patient", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("ListPatientsV3Patient", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -282,12 +274,8 @@ class ListPatientsV3Patient:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("ListPatientsV3Patient", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("ListPatientsV3Patient", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("ListPatientsV3Patient", "emis_id", "a string or null", _emis_id)
@@ -297,12 +285,8 @@ class ListPatientsV3Patient:
             deceased_at = UNSET
         else:
             if isinstance(_deceased_at, str):
-                if not (isinstance(_deceased_at, str)):
-                    raise _c.wrong("ListPatientsV3Patient", "deceased_at", "a string", _deceased_at)
                 deceased_at = _deceased_at
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("ListPatientsV3Patient", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("ListPatientsV3Patient", "deceased_at", "a string or null", _deceased_at)
@@ -312,12 +296,8 @@ class ListPatientsV3Patient:
             ods_code = UNSET
         else:
             if isinstance(_ods_code, str):
-                if not (isinstance(_ods_code, str)):
-                    raise _c.wrong("ListPatientsV3Patient", "ods_code", "a string", _ods_code)
                 ods_code = _ods_code
             elif _ods_code is None:
-                if not (_ods_code is None):
-                    raise _c.wrong("ListPatientsV3Patient", "ods_code", "null", _ods_code)
                 ods_code = _ods_code
             else:
                 raise _c.wrong("ListPatientsV3Patient", "ods_code", "a string or null", _ods_code)
@@ -327,10 +307,11 @@ class ListPatientsV3Patient:
             title = UNSET
         else:
             if isinstance(_title, str):
-                title = _c.enum_from_wire(PatientTitle, _title, "ListPatientsV3Patient", "title")
+                if type(_title) is str and _title in PatientTitle._value2member_map_:
+                    title = PatientTitle._value2member_map_[_title]  # type: ignore[assignment]
+                else:
+                    title = _c.enum_from_wire(PatientTitle, _title, "ListPatientsV3Patient", "title")
             elif _title is None:
-                if not (_title is None):
-                    raise _c.wrong("ListPatientsV3Patient", "title", "null", _title)
                 title = _title
             else:
                 raise _c.wrong("ListPatientsV3Patient", "title", "a string or null", _title)
@@ -340,12 +321,8 @@ class ListPatientsV3Patient:
             first_name = UNSET
         else:
             if isinstance(_first_name, str):
-                if not (isinstance(_first_name, str)):
-                    raise _c.wrong("ListPatientsV3Patient", "first_name", "a string", _first_name)
                 first_name = _first_name
             elif _first_name is None:
-                if not (_first_name is None):
-                    raise _c.wrong("ListPatientsV3Patient", "first_name", "null", _first_name)
                 first_name = _first_name
             else:
                 raise _c.wrong("ListPatientsV3Patient", "first_name", "a string or null", _first_name)
@@ -355,12 +332,8 @@ class ListPatientsV3Patient:
             last_name = UNSET
         else:
             if isinstance(_last_name, str):
-                if not (isinstance(_last_name, str)):
-                    raise _c.wrong("ListPatientsV3Patient", "last_name", "a string", _last_name)
                 last_name = _last_name
             elif _last_name is None:
-                if not (_last_name is None):
-                    raise _c.wrong("ListPatientsV3Patient", "last_name", "null", _last_name)
                 last_name = _last_name
             else:
                 raise _c.wrong("ListPatientsV3Patient", "last_name", "a string or null", _last_name)
@@ -370,10 +343,11 @@ class ListPatientsV3Patient:
             sex = UNSET
         else:
             if isinstance(_sex, str):
-                sex = _c.enum_from_wire(PatientSex, _sex, "ListPatientsV3Patient", "sex")
+                if type(_sex) is str and _sex in PatientSex._value2member_map_:
+                    sex = PatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+                else:
+                    sex = _c.enum_from_wire(PatientSex, _sex, "ListPatientsV3Patient", "sex")
             elif _sex is None:
-                if not (_sex is None):
-                    raise _c.wrong("ListPatientsV3Patient", "sex", "null", _sex)
                 sex = _sex
             else:
                 raise _c.wrong("ListPatientsV3Patient", "sex", "a string or null", _sex)

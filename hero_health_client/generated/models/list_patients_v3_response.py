@@ -53,15 +53,10 @@ class ListPatientsV3Response:
         data: list[ListPatientsV3Patient]
         if not isinstance(_data, list):
             raise _c.wrong("ListPatientsV3Response", "data", "an array", _data)
-        _data_1_items: list[Any] = []
-        _data_1_value: Any
-        for _data_1_item in _data:
-            try:
-                _data_1_value = ListPatientsV3Patient.from_dict(_data_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("ListPatientsV3Response", "data" + f"[{len(_data_1_items)}]") from None
-            _data_1_items.append(_data_1_value)
-        data = _data_1_items
+        try:
+            data = [ListPatientsV3Patient.from_dict(_item) for _item in _data]
+        except ResponseValidationError:
+            raise _c.item_error(_data, ListPatientsV3Patient.from_dict, "ListPatientsV3Response", "data") from None
 
         obj = _new(cls)
         _set(obj, "data", data)

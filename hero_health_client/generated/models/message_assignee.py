@@ -72,12 +72,8 @@ class MessageAssignee:
             raise _c.missing("MessageAssignee", "value") from None
         value: float | None
         if isinstance(_value, (int, float)) and not isinstance(_value, bool):
-            if not (isinstance(_value, (int, float)) and not isinstance(_value, bool)):
-                raise _c.wrong("MessageAssignee", "value", "a number", _value)
             value = _value
         elif _value is None:
-            if not (_value is None):
-                raise _c.wrong("MessageAssignee", "value", "null", _value)
             value = _value
         else:
             raise _c.wrong("MessageAssignee", "value", "a number or null", _value)

@@ -89,8 +89,6 @@ class MessageStatus:
         if isinstance(_scheduled_send_at, str):
             scheduled_send_at = _c.parse_datetime(_scheduled_send_at, "MessageStatus", "scheduled_send_at")
         elif _scheduled_send_at is None:
-            if not (_scheduled_send_at is None):
-                raise _c.wrong("MessageStatus", "scheduled_send_at", "null", _scheduled_send_at)
             scheduled_send_at = _scheduled_send_at
         else:
             raise _c.wrong("MessageStatus", "scheduled_send_at", "a string or null", _scheduled_send_at)

@@ -97,8 +97,6 @@ class MessageStatusDetails:
         if isinstance(_write_to_record_at, str):
             write_to_record_at = _c.parse_datetime(_write_to_record_at, "MessageStatusDetails", "write_to_record_at")
         elif _write_to_record_at is None:
-            if not (_write_to_record_at is None):
-                raise _c.wrong("MessageStatusDetails", "write_to_record_at", "null", _write_to_record_at)
             write_to_record_at = _write_to_record_at
         else:
             raise _c.wrong("MessageStatusDetails", "write_to_record_at", "a string or null", _write_to_record_at)
@@ -110,8 +108,6 @@ class MessageStatusDetails:
         if isinstance(_sent_at, str):
             sent_at = _c.parse_datetime(_sent_at, "MessageStatusDetails", "sent_at")
         elif _sent_at is None:
-            if not (_sent_at is None):
-                raise _c.wrong("MessageStatusDetails", "sent_at", "null", _sent_at)
             sent_at = _sent_at
         else:
             raise _c.wrong("MessageStatusDetails", "sent_at", "a string or null", _sent_at)
@@ -120,19 +116,18 @@ class MessageStatusDetails:
         except KeyError:
             raise _c.missing("MessageStatusDetails", "response") from None
         response: MessageStatusDetailsResponse
-        response = _c.enum_from_wire(MessageStatusDetailsResponse, _response, "MessageStatusDetails", "response")
+        if type(_response) is str and _response in MessageStatusDetailsResponse._value2member_map_:
+            response = MessageStatusDetailsResponse._value2member_map_[_response]  # type: ignore[assignment]
+        else:
+            response = _c.enum_from_wire(MessageStatusDetailsResponse, _response, "MessageStatusDetails", "response")
         try:
             _failure_reason = src["failure_reason"]
         except KeyError:
             raise _c.missing("MessageStatusDetails", "failure_reason") from None
         failure_reason: None | str
         if isinstance(_failure_reason, str):
-            if not (isinstance(_failure_reason, str)):
-                raise _c.wrong("MessageStatusDetails", "failure_reason", "a string", _failure_reason)
             failure_reason = _failure_reason
         elif _failure_reason is None:
-            if not (_failure_reason is None):
-                raise _c.wrong("MessageStatusDetails", "failure_reason", "null", _failure_reason)
             failure_reason = _failure_reason
         else:
             raise _c.wrong("MessageStatusDetails", "failure_reason", "a string or null", _failure_reason)

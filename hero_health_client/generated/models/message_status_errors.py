@@ -53,12 +53,8 @@ class MessageStatusErrors:
             raise _c.missing("MessageStatusErrors", "write_to_record") from None
         write_to_record: None | str
         if isinstance(_write_to_record, str):
-            if not (isinstance(_write_to_record, str)):
-                raise _c.wrong("MessageStatusErrors", "write_to_record", "a string", _write_to_record)
             write_to_record = _write_to_record
         elif _write_to_record is None:
-            if not (_write_to_record is None):
-                raise _c.wrong("MessageStatusErrors", "write_to_record", "null", _write_to_record)
             write_to_record = _write_to_record
         else:
             raise _c.wrong("MessageStatusErrors", "write_to_record", "a string or null", _write_to_record)
@@ -68,12 +64,8 @@ class MessageStatusErrors:
             raise _c.missing("MessageStatusErrors", "send") from None
         send: None | str
         if isinstance(_send, str):
-            if not (isinstance(_send, str)):
-                raise _c.wrong("MessageStatusErrors", "send", "a string", _send)
             send = _send
         elif _send is None:
-            if not (_send is None):
-                raise _c.wrong("MessageStatusErrors", "send", "null", _send)
             send = _send
         else:
             raise _c.wrong("MessageStatusErrors", "send", "a string or null", _send)

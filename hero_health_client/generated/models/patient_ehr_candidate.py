@@ -463,8 +463,6 @@ class PatientEhrCandidate:
         if isinstance(_dob, str):
             dob = _c.parse_datetime(_dob, "PatientEhrCandidate", "dob")
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("PatientEhrCandidate", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("PatientEhrCandidate", "dob", "a string or null", _dob)
@@ -475,27 +473,20 @@ class PatientEhrCandidate:
         identifiers: list[PatientEhrCandidateIdentifier]
         if not isinstance(_identifiers, list):
             raise _c.wrong("PatientEhrCandidate", "identifiers", "an array", _identifiers)
-        _identifiers_1_items: list[Any] = []
-        _identifiers_1_value: Any
-        for _identifiers_1_item in _identifiers:
-            try:
-                _identifiers_1_value = PatientEhrCandidateIdentifier.from_dict(_identifiers_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("PatientEhrCandidate", "identifiers" + f"[{len(_identifiers_1_items)}]") from None
-            _identifiers_1_items.append(_identifiers_1_value)
-        identifiers = _identifiers_1_items
+        try:
+            identifiers = [PatientEhrCandidateIdentifier.from_dict(_item) for _item in _identifiers]
+        except ResponseValidationError:
+            raise _c.item_error(
+                _identifiers, PatientEhrCandidateIdentifier.from_dict, "PatientEhrCandidate", "identifiers"
+            ) from None
         _ehr_partner_id = src.get("ehr_partner_id", UNSET)
         ehr_partner_id: None | str | Unset
         if _ehr_partner_id is UNSET:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("PatientEhrCandidate", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("PatientEhrCandidate", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("PatientEhrCandidate", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -505,12 +496,8 @@ class PatientEhrCandidate:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("PatientEhrCandidate", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("PatientEhrCandidate", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("PatientEhrCandidate", "emis_id", "a string or null", _emis_id)
@@ -522,8 +509,6 @@ class PatientEhrCandidate:
             if isinstance(_deceased_at, str):
                 deceased_at = _c.parse_datetime(_deceased_at, "PatientEhrCandidate", "deceased_at")
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("PatientEhrCandidate", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("PatientEhrCandidate", "deceased_at", "a string or null", _deceased_at)
@@ -533,10 +518,11 @@ class PatientEhrCandidate:
             title = UNSET
         else:
             if isinstance(_title, str):
-                title = _c.enum_from_wire(PatientTitle, _title, "PatientEhrCandidate", "title")
+                if type(_title) is str and _title in PatientTitle._value2member_map_:
+                    title = PatientTitle._value2member_map_[_title]  # type: ignore[assignment]
+                else:
+                    title = _c.enum_from_wire(PatientTitle, _title, "PatientEhrCandidate", "title")
             elif _title is None:
-                if not (_title is None):
-                    raise _c.wrong("PatientEhrCandidate", "title", "null", _title)
                 title = _title
             else:
                 raise _c.wrong("PatientEhrCandidate", "title", "a string or null", _title)
@@ -546,12 +532,8 @@ class PatientEhrCandidate:
             first_name = UNSET
         else:
             if isinstance(_first_name, str):
-                if not (isinstance(_first_name, str)):
-                    raise _c.wrong("PatientEhrCandidate", "first_name", "a string", _first_name)
                 first_name = _first_name
             elif _first_name is None:
-                if not (_first_name is None):
-                    raise _c.wrong("PatientEhrCandidate", "first_name", "null", _first_name)
                 first_name = _first_name
             else:
                 raise _c.wrong("PatientEhrCandidate", "first_name", "a string or null", _first_name)
@@ -561,12 +543,8 @@ class PatientEhrCandidate:
             last_name = UNSET
         else:
             if isinstance(_last_name, str):
-                if not (isinstance(_last_name, str)):
-                    raise _c.wrong("PatientEhrCandidate", "last_name", "a string", _last_name)
                 last_name = _last_name
             elif _last_name is None:
-                if not (_last_name is None):
-                    raise _c.wrong("PatientEhrCandidate", "last_name", "null", _last_name)
                 last_name = _last_name
             else:
                 raise _c.wrong("PatientEhrCandidate", "last_name", "a string or null", _last_name)
@@ -576,10 +554,11 @@ class PatientEhrCandidate:
             sex = UNSET
         else:
             if isinstance(_sex, str):
-                sex = _c.enum_from_wire(PatientSex, _sex, "PatientEhrCandidate", "sex")
+                if type(_sex) is str and _sex in PatientSex._value2member_map_:
+                    sex = PatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+                else:
+                    sex = _c.enum_from_wire(PatientSex, _sex, "PatientEhrCandidate", "sex")
             elif _sex is None:
-                if not (_sex is None):
-                    raise _c.wrong("PatientEhrCandidate", "sex", "null", _sex)
                 sex = _sex
             else:
                 raise _c.wrong("PatientEhrCandidate", "sex", "a string or null", _sex)
@@ -589,12 +568,8 @@ class PatientEhrCandidate:
             nhs_number = UNSET
         else:
             if isinstance(_nhs_number, str):
-                if not (isinstance(_nhs_number, str)):
-                    raise _c.wrong("PatientEhrCandidate", "nhs_number", "a string", _nhs_number)
                 nhs_number = _nhs_number
             elif _nhs_number is None:
-                if not (_nhs_number is None):
-                    raise _c.wrong("PatientEhrCandidate", "nhs_number", "null", _nhs_number)
                 nhs_number = _nhs_number
             else:
                 raise _c.wrong("PatientEhrCandidate", "nhs_number", "a string or null", _nhs_number)
@@ -604,12 +579,8 @@ class PatientEhrCandidate:
             email = UNSET
         else:
             if isinstance(_email, str):
-                if not (isinstance(_email, str)):
-                    raise _c.wrong("PatientEhrCandidate", "email", "a string", _email)
                 email = _email
             elif _email is None:
-                if not (_email is None):
-                    raise _c.wrong("PatientEhrCandidate", "email", "null", _email)
                 email = _email
             else:
                 raise _c.wrong("PatientEhrCandidate", "email", "a string or null", _email)
@@ -619,12 +590,8 @@ class PatientEhrCandidate:
             mobile = UNSET
         else:
             if isinstance(_mobile, str):
-                if not (isinstance(_mobile, str)):
-                    raise _c.wrong("PatientEhrCandidate", "mobile", "a string", _mobile)
                 mobile = _mobile
             elif _mobile is None:
-                if not (_mobile is None):
-                    raise _c.wrong("PatientEhrCandidate", "mobile", "null", _mobile)
                 mobile = _mobile
             else:
                 raise _c.wrong("PatientEhrCandidate", "mobile", "a string or null", _mobile)
@@ -636,8 +603,6 @@ class PatientEhrCandidate:
             if isinstance(_last_sync_at, str):
                 last_sync_at = _c.parse_datetime(_last_sync_at, "PatientEhrCandidate", "last_sync_at")
             elif _last_sync_at is None:
-                if not (_last_sync_at is None):
-                    raise _c.wrong("PatientEhrCandidate", "last_sync_at", "null", _last_sync_at)
                 last_sync_at = _last_sync_at
             else:
                 raise _c.wrong("PatientEhrCandidate", "last_sync_at", "a string or null", _last_sync_at)
@@ -647,10 +612,13 @@ class PatientEhrCandidate:
             data_source = UNSET
         else:
             if isinstance(_data_source, str):
-                data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientEhrCandidate", "data_source")
+                if type(_data_source) is str and _data_source in PatientDataSource._value2member_map_:
+                    data_source = PatientDataSource._value2member_map_[_data_source]  # type: ignore[assignment]
+                else:
+                    data_source = _c.enum_from_wire(
+                        PatientDataSource, _data_source, "PatientEhrCandidate", "data_source"
+                    )
             elif _data_source is None:
-                if not (_data_source is None):
-                    raise _c.wrong("PatientEhrCandidate", "data_source", "null", _data_source)
                 data_source = _data_source
             else:
                 raise _c.wrong("PatientEhrCandidate", "data_source", "a string or null", _data_source)
@@ -668,12 +636,8 @@ class PatientEhrCandidate:
             line_1 = UNSET
         else:
             if isinstance(_line_1, str):
-                if not (isinstance(_line_1, str)):
-                    raise _c.wrong("PatientEhrCandidate", "line_1", "a string", _line_1)
                 line_1 = _line_1
             elif _line_1 is None:
-                if not (_line_1 is None):
-                    raise _c.wrong("PatientEhrCandidate", "line_1", "null", _line_1)
                 line_1 = _line_1
             else:
                 raise _c.wrong("PatientEhrCandidate", "line_1", "a string or null", _line_1)
@@ -683,12 +647,8 @@ class PatientEhrCandidate:
             line_2 = UNSET
         else:
             if isinstance(_line_2, str):
-                if not (isinstance(_line_2, str)):
-                    raise _c.wrong("PatientEhrCandidate", "line_2", "a string", _line_2)
                 line_2 = _line_2
             elif _line_2 is None:
-                if not (_line_2 is None):
-                    raise _c.wrong("PatientEhrCandidate", "line_2", "null", _line_2)
                 line_2 = _line_2
             else:
                 raise _c.wrong("PatientEhrCandidate", "line_2", "a string or null", _line_2)
@@ -698,12 +658,8 @@ class PatientEhrCandidate:
             line_3 = UNSET
         else:
             if isinstance(_line_3, str):
-                if not (isinstance(_line_3, str)):
-                    raise _c.wrong("PatientEhrCandidate", "line_3", "a string", _line_3)
                 line_3 = _line_3
             elif _line_3 is None:
-                if not (_line_3 is None):
-                    raise _c.wrong("PatientEhrCandidate", "line_3", "null", _line_3)
                 line_3 = _line_3
             else:
                 raise _c.wrong("PatientEhrCandidate", "line_3", "a string or null", _line_3)
@@ -713,12 +669,8 @@ class PatientEhrCandidate:
             town = UNSET
         else:
             if isinstance(_town, str):
-                if not (isinstance(_town, str)):
-                    raise _c.wrong("PatientEhrCandidate", "town", "a string", _town)
                 town = _town
             elif _town is None:
-                if not (_town is None):
-                    raise _c.wrong("PatientEhrCandidate", "town", "null", _town)
                 town = _town
             else:
                 raise _c.wrong("PatientEhrCandidate", "town", "a string or null", _town)
@@ -728,12 +680,8 @@ class PatientEhrCandidate:
             county = UNSET
         else:
             if isinstance(_county, str):
-                if not (isinstance(_county, str)):
-                    raise _c.wrong("PatientEhrCandidate", "county", "a string", _county)
                 county = _county
             elif _county is None:
-                if not (_county is None):
-                    raise _c.wrong("PatientEhrCandidate", "county", "null", _county)
                 county = _county
             else:
                 raise _c.wrong("PatientEhrCandidate", "county", "a string or null", _county)
@@ -743,12 +691,8 @@ class PatientEhrCandidate:
             postcode = UNSET
         else:
             if isinstance(_postcode, str):
-                if not (isinstance(_postcode, str)):
-                    raise _c.wrong("PatientEhrCandidate", "postcode", "a string", _postcode)
                 postcode = _postcode
             elif _postcode is None:
-                if not (_postcode is None):
-                    raise _c.wrong("PatientEhrCandidate", "postcode", "null", _postcode)
                 postcode = _postcode
             else:
                 raise _c.wrong("PatientEhrCandidate", "postcode", "a string or null", _postcode)
@@ -758,12 +702,8 @@ class PatientEhrCandidate:
             hero_id = UNSET
         else:
             if isinstance(_hero_id, str):
-                if not (isinstance(_hero_id, str)):
-                    raise _c.wrong("PatientEhrCandidate", "hero_id", "a string", _hero_id)
                 hero_id = _hero_id
             elif _hero_id is None:
-                if not (_hero_id is None):
-                    raise _c.wrong("PatientEhrCandidate", "hero_id", "null", _hero_id)
                 hero_id = _hero_id
             else:
                 raise _c.wrong("PatientEhrCandidate", "hero_id", "a string or null", _hero_id)
@@ -773,12 +713,8 @@ class PatientEhrCandidate:
             hero_uid = UNSET
         else:
             if isinstance(_hero_uid, str):
-                if not (isinstance(_hero_uid, str)):
-                    raise _c.wrong("PatientEhrCandidate", "hero_uid", "a string", _hero_uid)
                 hero_uid = _hero_uid
             elif _hero_uid is None:
-                if not (_hero_uid is None):
-                    raise _c.wrong("PatientEhrCandidate", "hero_uid", "null", _hero_uid)
                 hero_uid = _hero_uid
             else:
                 raise _c.wrong("PatientEhrCandidate", "hero_uid", "a string or null", _hero_uid)

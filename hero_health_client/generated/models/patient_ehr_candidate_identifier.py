@@ -65,7 +65,10 @@ class PatientEhrCandidateIdentifier:
         except KeyError:
             raise _c.missing("PatientEhrCandidateIdentifier", "source") from None
         source: PatientIdentifierSource
-        source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientEhrCandidateIdentifier", "source")
+        if type(_source) is str and _source in PatientIdentifierSource._value2member_map_:
+            source = PatientIdentifierSource._value2member_map_[_source]  # type: ignore[assignment]
+        else:
+            source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientEhrCandidateIdentifier", "source")
 
         obj = _new(cls)
         _set(obj, "source", source)

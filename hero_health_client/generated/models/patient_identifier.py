@@ -130,25 +130,37 @@ class PatientIdentifier:
         except KeyError:
             raise _c.missing("PatientIdentifier", "source") from None
         source: PatientIdentifierSource
-        source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientIdentifier", "source")
+        if type(_source) is str and _source in PatientIdentifierSource._value2member_map_:
+            source = PatientIdentifierSource._value2member_map_[_source]  # type: ignore[assignment]
+        else:
+            source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientIdentifier", "source")
         try:
             _name = src["name"]
         except KeyError:
             raise _c.missing("PatientIdentifier", "name") from None
         name: PatientIdentifierName
-        name = _c.enum_from_wire(PatientIdentifierName, _name, "PatientIdentifier", "name")
+        if type(_name) is str and _name in PatientIdentifierName._value2member_map_:
+            name = PatientIdentifierName._value2member_map_[_name]  # type: ignore[assignment]
+        else:
+            name = _c.enum_from_wire(PatientIdentifierName, _name, "PatientIdentifier", "name")
         try:
             _role = src["role"]
         except KeyError:
             raise _c.missing("PatientIdentifier", "role") from None
         role: PatientIdentifierRole
-        role = _c.enum_from_wire(PatientIdentifierRole, _role, "PatientIdentifier", "role")
+        if type(_role) is str and _role in PatientIdentifierRole._value2member_map_:
+            role = PatientIdentifierRole._value2member_map_[_role]  # type: ignore[assignment]
+        else:
+            role = _c.enum_from_wire(PatientIdentifierRole, _role, "PatientIdentifier", "role")
         try:
             _label = src["label"]
         except KeyError:
             raise _c.missing("PatientIdentifier", "label") from None
         label: PatientIdentifierLabel
-        label = _c.enum_from_wire(PatientIdentifierLabel, _label, "PatientIdentifier", "label")
+        if type(_label) is str and _label in PatientIdentifierLabel._value2member_map_:
+            label = PatientIdentifierLabel._value2member_map_[_label]  # type: ignore[assignment]
+        else:
+            label = _c.enum_from_wire(PatientIdentifierLabel, _label, "PatientIdentifier", "label")
         try:
             _value = src["value"]
         except KeyError:

@@ -104,9 +104,12 @@ class PatientMedicalRecordUpdatedEvent:
         except KeyError:
             raise _c.missing("PatientMedicalRecordUpdatedEvent", "object") from None
         object_: PatientMedicalRecordUpdatedEventObject
-        object_ = _c.enum_from_wire(
-            PatientMedicalRecordUpdatedEventObject, _object_, "PatientMedicalRecordUpdatedEvent", "object"
-        )
+        if type(_object_) is str and _object_ in PatientMedicalRecordUpdatedEventObject._value2member_map_:
+            object_ = PatientMedicalRecordUpdatedEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        else:
+            object_ = _c.enum_from_wire(
+                PatientMedicalRecordUpdatedEventObject, _object_, "PatientMedicalRecordUpdatedEvent", "object"
+            )
         try:
             _id = src["id"]
         except KeyError:
@@ -128,9 +131,12 @@ class PatientMedicalRecordUpdatedEvent:
         except KeyError:
             raise _c.missing("PatientMedicalRecordUpdatedEvent", "event") from None
         event: PatientMedicalRecordUpdatedEventEvent
-        event = _c.enum_from_wire(
-            PatientMedicalRecordUpdatedEventEvent, _event, "PatientMedicalRecordUpdatedEvent", "event"
-        )
+        if type(_event) is str and _event in PatientMedicalRecordUpdatedEventEvent._value2member_map_:
+            event = PatientMedicalRecordUpdatedEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        else:
+            event = _c.enum_from_wire(
+                PatientMedicalRecordUpdatedEventEvent, _event, "PatientMedicalRecordUpdatedEvent", "event"
+            )
 
         obj = _new(cls)
         _set(obj, "object_", object_)

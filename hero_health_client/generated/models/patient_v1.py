@@ -522,8 +522,6 @@ class PatientV1:
         if isinstance(_dob, str):
             dob = _c.parse_datetime(_dob, "PatientV1", "dob")
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("PatientV1", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("PatientV1", "dob", "a string or null", _dob)
@@ -532,25 +530,27 @@ class PatientV1:
         except KeyError:
             raise _c.missing("PatientV1", "data_source") from None
         data_source: PatientDataSource
-        data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientV1", "data_source")
+        if type(_data_source) is str and _data_source in PatientDataSource._value2member_map_:
+            data_source = PatientDataSource._value2member_map_[_data_source]  # type: ignore[assignment]
+        else:
+            data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientV1", "data_source")
         try:
             _status = src["status"]
         except KeyError:
             raise _c.missing("PatientV1", "status") from None
         status: PatientV1Status
-        status = _c.enum_from_wire(PatientV1Status, _status, "PatientV1", "status")
+        if type(_status) is str and _status in PatientV1Status._value2member_map_:
+            status = PatientV1Status._value2member_map_[_status]  # type: ignore[assignment]
+        else:
+            status = _c.enum_from_wire(PatientV1Status, _status, "PatientV1", "status")
         _uid = src.get("uid", UNSET)
         uid: None | str | Unset
         if _uid is UNSET:
             uid = UNSET
         else:
             if isinstance(_uid, str):
-                if not (isinstance(_uid, str)):
-                    raise _c.wrong("PatientV1", "uid", "a string", _uid)
                 uid = _uid
             elif _uid is None:
-                if not (_uid is None):
-                    raise _c.wrong("PatientV1", "uid", "null", _uid)
                 uid = _uid
             else:
                 raise _c.wrong("PatientV1", "uid", "a string or null", _uid)
@@ -560,12 +560,8 @@ class PatientV1:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("PatientV1", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("PatientV1", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("PatientV1", "emis_id", "a string or null", _emis_id)
@@ -575,12 +571,8 @@ class PatientV1:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("PatientV1", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("PatientV1", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("PatientV1", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -592,8 +584,6 @@ class PatientV1:
             if isinstance(_deceased_at, str):
                 deceased_at = _c.parse_datetime(_deceased_at, "PatientV1", "deceased_at")
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("PatientV1", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("PatientV1", "deceased_at", "a string or null", _deceased_at)
@@ -603,10 +593,11 @@ class PatientV1:
             title = UNSET
         else:
             if isinstance(_title, str):
-                title = _c.enum_from_wire(PatientTitle, _title, "PatientV1", "title")
+                if type(_title) is str and _title in PatientTitle._value2member_map_:
+                    title = PatientTitle._value2member_map_[_title]  # type: ignore[assignment]
+                else:
+                    title = _c.enum_from_wire(PatientTitle, _title, "PatientV1", "title")
             elif _title is None:
-                if not (_title is None):
-                    raise _c.wrong("PatientV1", "title", "null", _title)
                 title = _title
             else:
                 raise _c.wrong("PatientV1", "title", "a string or null", _title)
@@ -616,12 +607,8 @@ class PatientV1:
             first_name = UNSET
         else:
             if isinstance(_first_name, str):
-                if not (isinstance(_first_name, str)):
-                    raise _c.wrong("PatientV1", "first_name", "a string", _first_name)
                 first_name = _first_name
             elif _first_name is None:
-                if not (_first_name is None):
-                    raise _c.wrong("PatientV1", "first_name", "null", _first_name)
                 first_name = _first_name
             else:
                 raise _c.wrong("PatientV1", "first_name", "a string or null", _first_name)
@@ -631,12 +618,8 @@ class PatientV1:
             last_name = UNSET
         else:
             if isinstance(_last_name, str):
-                if not (isinstance(_last_name, str)):
-                    raise _c.wrong("PatientV1", "last_name", "a string", _last_name)
                 last_name = _last_name
             elif _last_name is None:
-                if not (_last_name is None):
-                    raise _c.wrong("PatientV1", "last_name", "null", _last_name)
                 last_name = _last_name
             else:
                 raise _c.wrong("PatientV1", "last_name", "a string or null", _last_name)
@@ -646,10 +629,11 @@ class PatientV1:
             sex = UNSET
         else:
             if isinstance(_sex, str):
-                sex = _c.enum_from_wire(PatientSex, _sex, "PatientV1", "sex")
+                if type(_sex) is str and _sex in PatientSex._value2member_map_:
+                    sex = PatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+                else:
+                    sex = _c.enum_from_wire(PatientSex, _sex, "PatientV1", "sex")
             elif _sex is None:
-                if not (_sex is None):
-                    raise _c.wrong("PatientV1", "sex", "null", _sex)
                 sex = _sex
             else:
                 raise _c.wrong("PatientV1", "sex", "a string or null", _sex)
@@ -659,12 +643,8 @@ class PatientV1:
             nhs_number = UNSET
         else:
             if isinstance(_nhs_number, str):
-                if not (isinstance(_nhs_number, str)):
-                    raise _c.wrong("PatientV1", "nhs_number", "a string", _nhs_number)
                 nhs_number = _nhs_number
             elif _nhs_number is None:
-                if not (_nhs_number is None):
-                    raise _c.wrong("PatientV1", "nhs_number", "null", _nhs_number)
                 nhs_number = _nhs_number
             else:
                 raise _c.wrong("PatientV1", "nhs_number", "a string or null", _nhs_number)
@@ -674,12 +654,8 @@ class PatientV1:
             email = UNSET
         else:
             if isinstance(_email, str):
-                if not (isinstance(_email, str)):
-                    raise _c.wrong("PatientV1", "email", "a string", _email)
                 email = _email
             elif _email is None:
-                if not (_email is None):
-                    raise _c.wrong("PatientV1", "email", "null", _email)
                 email = _email
             else:
                 raise _c.wrong("PatientV1", "email", "a string or null", _email)
@@ -700,8 +676,6 @@ class PatientV1:
                     _emails_1_items.append(_emails_1_value)
                 emails = _emails_1_items
             elif _emails is None:
-                if not (_emails is None):
-                    raise _c.wrong("PatientV1", "emails", "null", _emails)
                 emails = _emails
             else:
                 raise _c.wrong("PatientV1", "emails", "an array or null", _emails)
@@ -711,12 +685,8 @@ class PatientV1:
             mobile = UNSET
         else:
             if isinstance(_mobile, str):
-                if not (isinstance(_mobile, str)):
-                    raise _c.wrong("PatientV1", "mobile", "a string", _mobile)
                 mobile = _mobile
             elif _mobile is None:
-                if not (_mobile is None):
-                    raise _c.wrong("PatientV1", "mobile", "null", _mobile)
                 mobile = _mobile
             else:
                 raise _c.wrong("PatientV1", "mobile", "a string or null", _mobile)
@@ -728,8 +698,6 @@ class PatientV1:
             if isinstance(_last_sync_at, str):
                 last_sync_at = _c.parse_datetime(_last_sync_at, "PatientV1", "last_sync_at")
             elif _last_sync_at is None:
-                if not (_last_sync_at is None):
-                    raise _c.wrong("PatientV1", "last_sync_at", "null", _last_sync_at)
                 last_sync_at = _last_sync_at
             else:
                 raise _c.wrong("PatientV1", "last_sync_at", "a string or null", _last_sync_at)
@@ -739,12 +707,8 @@ class PatientV1:
             address_line_1 = UNSET
         else:
             if isinstance(_address_line_1, str):
-                if not (isinstance(_address_line_1, str)):
-                    raise _c.wrong("PatientV1", "address_line_1", "a string", _address_line_1)
                 address_line_1 = _address_line_1
             elif _address_line_1 is None:
-                if not (_address_line_1 is None):
-                    raise _c.wrong("PatientV1", "address_line_1", "null", _address_line_1)
                 address_line_1 = _address_line_1
             else:
                 raise _c.wrong("PatientV1", "address_line_1", "a string or null", _address_line_1)
@@ -754,12 +718,8 @@ class PatientV1:
             address_line_2 = UNSET
         else:
             if isinstance(_address_line_2, str):
-                if not (isinstance(_address_line_2, str)):
-                    raise _c.wrong("PatientV1", "address_line_2", "a string", _address_line_2)
                 address_line_2 = _address_line_2
             elif _address_line_2 is None:
-                if not (_address_line_2 is None):
-                    raise _c.wrong("PatientV1", "address_line_2", "null", _address_line_2)
                 address_line_2 = _address_line_2
             else:
                 raise _c.wrong("PatientV1", "address_line_2", "a string or null", _address_line_2)
@@ -769,12 +729,8 @@ class PatientV1:
             address_line_3 = UNSET
         else:
             if isinstance(_address_line_3, str):
-                if not (isinstance(_address_line_3, str)):
-                    raise _c.wrong("PatientV1", "address_line_3", "a string", _address_line_3)
                 address_line_3 = _address_line_3
             elif _address_line_3 is None:
-                if not (_address_line_3 is None):
-                    raise _c.wrong("PatientV1", "address_line_3", "null", _address_line_3)
                 address_line_3 = _address_line_3
             else:
                 raise _c.wrong("PatientV1", "address_line_3", "a string or null", _address_line_3)
@@ -784,12 +740,8 @@ class PatientV1:
             country = UNSET
         else:
             if isinstance(_country, str):
-                if not (isinstance(_country, str)):
-                    raise _c.wrong("PatientV1", "country", "a string", _country)
                 country = _country
             elif _country is None:
-                if not (_country is None):
-                    raise _c.wrong("PatientV1", "country", "null", _country)
                 country = _country
             else:
                 raise _c.wrong("PatientV1", "country", "a string or null", _country)
@@ -799,12 +751,8 @@ class PatientV1:
             postcode = UNSET
         else:
             if isinstance(_postcode, str):
-                if not (isinstance(_postcode, str)):
-                    raise _c.wrong("PatientV1", "postcode", "a string", _postcode)
                 postcode = _postcode
             elif _postcode is None:
-                if not (_postcode is None):
-                    raise _c.wrong("PatientV1", "postcode", "null", _postcode)
                 postcode = _postcode
             else:
                 raise _c.wrong("PatientV1", "postcode", "a string or null", _postcode)
@@ -814,12 +762,8 @@ class PatientV1:
             town = UNSET
         else:
             if isinstance(_town, str):
-                if not (isinstance(_town, str)):
-                    raise _c.wrong("PatientV1", "town", "a string", _town)
                 town = _town
             elif _town is None:
-                if not (_town is None):
-                    raise _c.wrong("PatientV1", "town", "null", _town)
                 town = _town
             else:
                 raise _c.wrong("PatientV1", "town", "a string or null", _town)
@@ -829,12 +773,8 @@ class PatientV1:
             county = UNSET
         else:
             if isinstance(_county, str):
-                if not (isinstance(_county, str)):
-                    raise _c.wrong("PatientV1", "county", "a string", _county)
                 county = _county
             elif _county is None:
-                if not (_county is None):
-                    raise _c.wrong("PatientV1", "county", "null", _county)
                 county = _county
             else:
                 raise _c.wrong("PatientV1", "county", "a string or null", _county)
@@ -844,12 +784,8 @@ class PatientV1:
             notes = UNSET
         else:
             if isinstance(_notes, str):
-                if not (isinstance(_notes, str)):
-                    raise _c.wrong("PatientV1", "notes", "a string", _notes)
                 notes = _notes
             elif _notes is None:
-                if not (_notes is None):
-                    raise _c.wrong("PatientV1", "notes", "null", _notes)
                 notes = _notes
             else:
                 raise _c.wrong("PatientV1", "notes", "a string or null", _notes)
@@ -875,8 +811,6 @@ class PatientV1:
                     _verification_credentials_1_items.append(_verification_credentials_1_value)
                 verification_credentials = _verification_credentials_1_items
             elif _verification_credentials is None:
-                if not (_verification_credentials is None):
-                    raise _c.wrong("PatientV1", "verification_credentials", "null", _verification_credentials)
                 verification_credentials = _verification_credentials
             else:
                 raise _c.wrong("PatientV1", "verification_credentials", "an array or null", _verification_credentials)
@@ -896,8 +830,6 @@ class PatientV1:
             if isinstance(_sex_changed_at, str):
                 sex_changed_at = _c.parse_datetime(_sex_changed_at, "PatientV1", "sex_changed_at")
             elif _sex_changed_at is None:
-                if not (_sex_changed_at is None):
-                    raise _c.wrong("PatientV1", "sex_changed_at", "null", _sex_changed_at)
                 sex_changed_at = _sex_changed_at
             else:
                 raise _c.wrong("PatientV1", "sex_changed_at", "a string or null", _sex_changed_at)

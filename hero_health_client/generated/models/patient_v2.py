@@ -458,12 +458,8 @@ class PatientV2:
             raise _c.missing("PatientV2", "dob") from None
         dob: None | str
         if isinstance(_dob, str):
-            if not (isinstance(_dob, str)):
-                raise _c.wrong("PatientV2", "dob", "a string", _dob)
             dob = _dob
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("PatientV2", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("PatientV2", "dob", "a string or null", _dob)
@@ -474,27 +470,18 @@ class PatientV2:
         identifiers: list[PatientIdentifier]
         if not isinstance(_identifiers, list):
             raise _c.wrong("PatientV2", "identifiers", "an array", _identifiers)
-        _identifiers_1_items: list[Any] = []
-        _identifiers_1_value: Any
-        for _identifiers_1_item in _identifiers:
-            try:
-                _identifiers_1_value = PatientIdentifier.from_dict(_identifiers_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("PatientV2", "identifiers" + f"[{len(_identifiers_1_items)}]") from None
-            _identifiers_1_items.append(_identifiers_1_value)
-        identifiers = _identifiers_1_items
+        try:
+            identifiers = [PatientIdentifier.from_dict(_item) for _item in _identifiers]
+        except ResponseValidationError:
+            raise _c.item_error(_identifiers, PatientIdentifier.from_dict, "PatientV2", "identifiers") from None
         try:
             _ehr_registered = src["ehr_registered"]
         except KeyError:
             raise _c.missing("PatientV2", "ehr_registered") from None
         ehr_registered: bool | None
         if isinstance(_ehr_registered, bool):
-            if not (isinstance(_ehr_registered, bool)):
-                raise _c.wrong("PatientV2", "ehr_registered", "a boolean", _ehr_registered)
             ehr_registered = _ehr_registered
         elif _ehr_registered is None:
-            if not (_ehr_registered is None):
-                raise _c.wrong("PatientV2", "ehr_registered", "null", _ehr_registered)
             ehr_registered = _ehr_registered
         else:
             raise _c.wrong("PatientV2", "ehr_registered", "a boolean or null", _ehr_registered)
@@ -504,12 +491,8 @@ class PatientV2:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("PatientV2", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("PatientV2", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("PatientV2", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -519,12 +502,8 @@ class PatientV2:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("PatientV2", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("PatientV2", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("PatientV2", "emis_id", "a string or null", _emis_id)
@@ -534,12 +513,8 @@ class PatientV2:
             deceased_at = UNSET
         else:
             if isinstance(_deceased_at, str):
-                if not (isinstance(_deceased_at, str)):
-                    raise _c.wrong("PatientV2", "deceased_at", "a string", _deceased_at)
                 deceased_at = _deceased_at
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("PatientV2", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("PatientV2", "deceased_at", "a string or null", _deceased_at)
@@ -549,10 +524,11 @@ class PatientV2:
             title = UNSET
         else:
             if isinstance(_title, str):
-                title = _c.enum_from_wire(PatientTitle, _title, "PatientV2", "title")
+                if type(_title) is str and _title in PatientTitle._value2member_map_:
+                    title = PatientTitle._value2member_map_[_title]  # type: ignore[assignment]
+                else:
+                    title = _c.enum_from_wire(PatientTitle, _title, "PatientV2", "title")
             elif _title is None:
-                if not (_title is None):
-                    raise _c.wrong("PatientV2", "title", "null", _title)
                 title = _title
             else:
                 raise _c.wrong("PatientV2", "title", "a string or null", _title)
@@ -562,12 +538,8 @@ class PatientV2:
             first_name = UNSET
         else:
             if isinstance(_first_name, str):
-                if not (isinstance(_first_name, str)):
-                    raise _c.wrong("PatientV2", "first_name", "a string", _first_name)
                 first_name = _first_name
             elif _first_name is None:
-                if not (_first_name is None):
-                    raise _c.wrong("PatientV2", "first_name", "null", _first_name)
                 first_name = _first_name
             else:
                 raise _c.wrong("PatientV2", "first_name", "a string or null", _first_name)
@@ -577,12 +549,8 @@ class PatientV2:
             last_name = UNSET
         else:
             if isinstance(_last_name, str):
-                if not (isinstance(_last_name, str)):
-                    raise _c.wrong("PatientV2", "last_name", "a string", _last_name)
                 last_name = _last_name
             elif _last_name is None:
-                if not (_last_name is None):
-                    raise _c.wrong("PatientV2", "last_name", "null", _last_name)
                 last_name = _last_name
             else:
                 raise _c.wrong("PatientV2", "last_name", "a string or null", _last_name)
@@ -592,10 +560,11 @@ class PatientV2:
             sex = UNSET
         else:
             if isinstance(_sex, str):
-                sex = _c.enum_from_wire(PatientSex, _sex, "PatientV2", "sex")
+                if type(_sex) is str and _sex in PatientSex._value2member_map_:
+                    sex = PatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+                else:
+                    sex = _c.enum_from_wire(PatientSex, _sex, "PatientV2", "sex")
             elif _sex is None:
-                if not (_sex is None):
-                    raise _c.wrong("PatientV2", "sex", "null", _sex)
                 sex = _sex
             else:
                 raise _c.wrong("PatientV2", "sex", "a string or null", _sex)
@@ -605,12 +574,8 @@ class PatientV2:
             nhs_number = UNSET
         else:
             if isinstance(_nhs_number, str):
-                if not (isinstance(_nhs_number, str)):
-                    raise _c.wrong("PatientV2", "nhs_number", "a string", _nhs_number)
                 nhs_number = _nhs_number
             elif _nhs_number is None:
-                if not (_nhs_number is None):
-                    raise _c.wrong("PatientV2", "nhs_number", "null", _nhs_number)
                 nhs_number = _nhs_number
             else:
                 raise _c.wrong("PatientV2", "nhs_number", "a string or null", _nhs_number)
@@ -620,12 +585,8 @@ class PatientV2:
             email = UNSET
         else:
             if isinstance(_email, str):
-                if not (isinstance(_email, str)):
-                    raise _c.wrong("PatientV2", "email", "a string", _email)
                 email = _email
             elif _email is None:
-                if not (_email is None):
-                    raise _c.wrong("PatientV2", "email", "null", _email)
                 email = _email
             else:
                 raise _c.wrong("PatientV2", "email", "a string or null", _email)
@@ -635,12 +596,8 @@ class PatientV2:
             mobile = UNSET
         else:
             if isinstance(_mobile, str):
-                if not (isinstance(_mobile, str)):
-                    raise _c.wrong("PatientV2", "mobile", "a string", _mobile)
                 mobile = _mobile
             elif _mobile is None:
-                if not (_mobile is None):
-                    raise _c.wrong("PatientV2", "mobile", "null", _mobile)
                 mobile = _mobile
             else:
                 raise _c.wrong("PatientV2", "mobile", "a string or null", _mobile)
@@ -650,12 +607,8 @@ class PatientV2:
             last_sync_at = UNSET
         else:
             if isinstance(_last_sync_at, str):
-                if not (isinstance(_last_sync_at, str)):
-                    raise _c.wrong("PatientV2", "last_sync_at", "a string", _last_sync_at)
                 last_sync_at = _last_sync_at
             elif _last_sync_at is None:
-                if not (_last_sync_at is None):
-                    raise _c.wrong("PatientV2", "last_sync_at", "null", _last_sync_at)
                 last_sync_at = _last_sync_at
             else:
                 raise _c.wrong("PatientV2", "last_sync_at", "a string or null", _last_sync_at)
@@ -665,10 +618,11 @@ class PatientV2:
             data_source = UNSET
         else:
             if isinstance(_data_source, str):
-                data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientV2", "data_source")
+                if type(_data_source) is str and _data_source in PatientDataSource._value2member_map_:
+                    data_source = PatientDataSource._value2member_map_[_data_source]  # type: ignore[assignment]
+                else:
+                    data_source = _c.enum_from_wire(PatientDataSource, _data_source, "PatientV2", "data_source")
             elif _data_source is None:
-                if not (_data_source is None):
-                    raise _c.wrong("PatientV2", "data_source", "null", _data_source)
                 data_source = _data_source
             else:
                 raise _c.wrong("PatientV2", "data_source", "a string or null", _data_source)
@@ -686,12 +640,8 @@ class PatientV2:
             line_1 = UNSET
         else:
             if isinstance(_line_1, str):
-                if not (isinstance(_line_1, str)):
-                    raise _c.wrong("PatientV2", "line_1", "a string", _line_1)
                 line_1 = _line_1
             elif _line_1 is None:
-                if not (_line_1 is None):
-                    raise _c.wrong("PatientV2", "line_1", "null", _line_1)
                 line_1 = _line_1
             else:
                 raise _c.wrong("PatientV2", "line_1", "a string or null", _line_1)
@@ -701,12 +651,8 @@ class PatientV2:
             line_2 = UNSET
         else:
             if isinstance(_line_2, str):
-                if not (isinstance(_line_2, str)):
-                    raise _c.wrong("PatientV2", "line_2", "a string", _line_2)
                 line_2 = _line_2
             elif _line_2 is None:
-                if not (_line_2 is None):
-                    raise _c.wrong("PatientV2", "line_2", "null", _line_2)
                 line_2 = _line_2
             else:
                 raise _c.wrong("PatientV2", "line_2", "a string or null", _line_2)
@@ -716,12 +662,8 @@ class PatientV2:
             line_3 = UNSET
         else:
             if isinstance(_line_3, str):
-                if not (isinstance(_line_3, str)):
-                    raise _c.wrong("PatientV2", "line_3", "a string", _line_3)
                 line_3 = _line_3
             elif _line_3 is None:
-                if not (_line_3 is None):
-                    raise _c.wrong("PatientV2", "line_3", "null", _line_3)
                 line_3 = _line_3
             else:
                 raise _c.wrong("PatientV2", "line_3", "a string or null", _line_3)
@@ -731,12 +673,8 @@ class PatientV2:
             town = UNSET
         else:
             if isinstance(_town, str):
-                if not (isinstance(_town, str)):
-                    raise _c.wrong("PatientV2", "town", "a string", _town)
                 town = _town
             elif _town is None:
-                if not (_town is None):
-                    raise _c.wrong("PatientV2", "town", "null", _town)
                 town = _town
             else:
                 raise _c.wrong("PatientV2", "town", "a string or null", _town)
@@ -746,12 +684,8 @@ class PatientV2:
             county = UNSET
         else:
             if isinstance(_county, str):
-                if not (isinstance(_county, str)):
-                    raise _c.wrong("PatientV2", "county", "a string", _county)
                 county = _county
             elif _county is None:
-                if not (_county is None):
-                    raise _c.wrong("PatientV2", "county", "null", _county)
                 county = _county
             else:
                 raise _c.wrong("PatientV2", "county", "a string or null", _county)
@@ -761,12 +695,8 @@ class PatientV2:
             postcode = UNSET
         else:
             if isinstance(_postcode, str):
-                if not (isinstance(_postcode, str)):
-                    raise _c.wrong("PatientV2", "postcode", "a string", _postcode)
                 postcode = _postcode
             elif _postcode is None:
-                if not (_postcode is None):
-                    raise _c.wrong("PatientV2", "postcode", "null", _postcode)
                 postcode = _postcode
             else:
                 raise _c.wrong("PatientV2", "postcode", "a string or null", _postcode)
@@ -776,12 +706,8 @@ class PatientV2:
             hero_id = UNSET
         else:
             if isinstance(_hero_id, str):
-                if not (isinstance(_hero_id, str)):
-                    raise _c.wrong("PatientV2", "hero_id", "a string", _hero_id)
                 hero_id = _hero_id
             elif _hero_id is None:
-                if not (_hero_id is None):
-                    raise _c.wrong("PatientV2", "hero_id", "null", _hero_id)
                 hero_id = _hero_id
             else:
                 raise _c.wrong("PatientV2", "hero_id", "a string or null", _hero_id)
@@ -791,12 +717,8 @@ class PatientV2:
             hero_uid = UNSET
         else:
             if isinstance(_hero_uid, str):
-                if not (isinstance(_hero_uid, str)):
-                    raise _c.wrong("PatientV2", "hero_uid", "a string", _hero_uid)
                 hero_uid = _hero_uid
             elif _hero_uid is None:
-                if not (_hero_uid is None):
-                    raise _c.wrong("PatientV2", "hero_uid", "null", _hero_uid)
                 hero_uid = _hero_uid
             else:
                 raise _c.wrong("PatientV2", "hero_uid", "a string or null", _hero_uid)

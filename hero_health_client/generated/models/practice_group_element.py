@@ -78,12 +78,8 @@ class PracticeGroupElement:
             raise _c.missing("PracticeGroupElement", "version") from None
         version: None | str
         if isinstance(_version, str):
-            if not (isinstance(_version, str)):
-                raise _c.wrong("PracticeGroupElement", "version", "a string", _version)
             version = _version
         elif _version is None:
-            if not (_version is None):
-                raise _c.wrong("PracticeGroupElement", "version", "null", _version)
             version = _version
         else:
             raise _c.wrong("PracticeGroupElement", "version", "a string or null", _version)
@@ -107,8 +103,6 @@ class PracticeGroupElement:
                 except ResponseValidationError as exc:
                     raise exc.nested("PracticeGroupElement", "element") from None
             elif _element is None:
-                if not (_element is None):
-                    raise _c.wrong("PracticeGroupElement", "element", "null", _element)
                 element = _element
             else:
                 raise _c.wrong("PracticeGroupElement", "element", "PracticeGroupElementElementType0 or null", _element)

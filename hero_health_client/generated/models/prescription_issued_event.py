@@ -97,7 +97,10 @@ class PrescriptionIssuedEvent:
         except KeyError:
             raise _c.missing("PrescriptionIssuedEvent", "object") from None
         object_: PrescriptionIssuedEventObject
-        object_ = _c.enum_from_wire(PrescriptionIssuedEventObject, _object_, "PrescriptionIssuedEvent", "object")
+        if type(_object_) is str and _object_ in PrescriptionIssuedEventObject._value2member_map_:
+            object_ = PrescriptionIssuedEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        else:
+            object_ = _c.enum_from_wire(PrescriptionIssuedEventObject, _object_, "PrescriptionIssuedEvent", "object")
         try:
             _id = src["id"]
         except KeyError:
@@ -119,7 +122,10 @@ class PrescriptionIssuedEvent:
         except KeyError:
             raise _c.missing("PrescriptionIssuedEvent", "event") from None
         event: PrescriptionIssuedEventEvent
-        event = _c.enum_from_wire(PrescriptionIssuedEventEvent, _event, "PrescriptionIssuedEvent", "event")
+        if type(_event) is str and _event in PrescriptionIssuedEventEvent._value2member_map_:
+            event = PrescriptionIssuedEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        else:
+            event = _c.enum_from_wire(PrescriptionIssuedEventEvent, _event, "PrescriptionIssuedEvent", "event")
 
         obj = _new(cls)
         _set(obj, "object_", object_)

@@ -95,8 +95,6 @@ class RegisterPatientPdsByNhsNumber:
             except ResponseValidationError:
                 dob = _c.parse_datetime(_dob, "RegisterPatientPdsByNhsNumber", "dob")
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("RegisterPatientPdsByNhsNumber", "dob", "a string or a string or null", _dob)

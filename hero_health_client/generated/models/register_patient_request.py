@@ -304,13 +304,19 @@ class RegisterPatientRequest:
         if _sex is UNSET:
             sex = UNSET
         else:
-            sex = _c.enum_from_wire(PatientSex, _sex, "RegisterPatientRequest", "sex")
+            if type(_sex) is str and _sex in PatientSex._value2member_map_:
+                sex = PatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+            else:
+                sex = _c.enum_from_wire(PatientSex, _sex, "RegisterPatientRequest", "sex")
         _title = src.get("title", UNSET)
         title: RegisterPatientRequestTitle | Unset
         if _title is UNSET:
             title = UNSET
         else:
-            title = _c.enum_from_wire(RegisterPatientRequestTitle, _title, "RegisterPatientRequest", "title")
+            if type(_title) is str and _title in RegisterPatientRequestTitle._value2member_map_:
+                title = RegisterPatientRequestTitle._value2member_map_[_title]  # type: ignore[assignment]
+            else:
+                title = _c.enum_from_wire(RegisterPatientRequestTitle, _title, "RegisterPatientRequest", "title")
         _landline = src.get("landline", UNSET)
         landline: str | Unset
         if _landline is UNSET:

@@ -222,7 +222,10 @@ class SendMessageRequest:
         except KeyError:
             raise _c.missing("SendMessageRequest", "message_type") from None
         message_type: MessageType
-        message_type = _c.enum_from_wire(MessageType, _message_type, "SendMessageRequest", "message_type")
+        if type(_message_type) is str and _message_type in MessageType._value2member_map_:
+            message_type = MessageType._value2member_map_[_message_type]  # type: ignore[assignment]
+        else:
+            message_type = _c.enum_from_wire(MessageType, _message_type, "SendMessageRequest", "message_type")
         try:
             _message_string = src["message_string"]
         except KeyError:
@@ -252,12 +255,18 @@ class SendMessageRequest:
         if _fallback_message_type is UNSET:
             fallback_message_type = UNSET
         else:
-            fallback_message_type = _c.enum_from_wire(
-                SendMessageRequestFallbackMessageType,
-                _fallback_message_type,
-                "SendMessageRequest",
-                "fallback_message_type",
-            )
+            if (
+                type(_fallback_message_type) is str
+                and _fallback_message_type in SendMessageRequestFallbackMessageType._value2member_map_
+            ):
+                fallback_message_type = SendMessageRequestFallbackMessageType._value2member_map_[_fallback_message_type]  # type: ignore[assignment]
+            else:
+                fallback_message_type = _c.enum_from_wire(
+                    SendMessageRequestFallbackMessageType,
+                    _fallback_message_type,
+                    "SendMessageRequest",
+                    "fallback_message_type",
+                )
         _write_to_record = src.get("write_to_record", UNSET)
         write_to_record: bool | Unset
         if _write_to_record is UNSET:
@@ -272,12 +281,8 @@ class SendMessageRequest:
             encrypted = UNSET
         else:
             if isinstance(_encrypted, bool):
-                if not (isinstance(_encrypted, bool)):
-                    raise _c.wrong("SendMessageRequest", "encrypted", "a boolean", _encrypted)
                 encrypted = _encrypted
             elif isinstance(_encrypted, str):
-                if not (isinstance(_encrypted, str)):
-                    raise _c.wrong("SendMessageRequest", "encrypted", "a string", _encrypted)
                 encrypted = _encrypted
             else:
                 raise _c.wrong("SendMessageRequest", "encrypted", "a boolean or a string", _encrypted)

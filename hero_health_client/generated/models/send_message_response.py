@@ -164,12 +164,8 @@ class SendMessageResponse:
             snomed_code = UNSET
         else:
             if isinstance(_snomed_code, str):
-                if not (isinstance(_snomed_code, str)):
-                    raise _c.wrong("SendMessageResponse", "snomed_code", "a string", _snomed_code)
                 snomed_code = _snomed_code
             elif _snomed_code is None:
-                if not (_snomed_code is None):
-                    raise _c.wrong("SendMessageResponse", "snomed_code", "null", _snomed_code)
                 snomed_code = _snomed_code
             else:
                 raise _c.wrong("SendMessageResponse", "snomed_code", "a string or null", _snomed_code)
@@ -179,12 +175,8 @@ class SendMessageResponse:
             auth_token = UNSET
         else:
             if isinstance(_auth_token, str):
-                if not (isinstance(_auth_token, str)):
-                    raise _c.wrong("SendMessageResponse", "auth_token", "a string", _auth_token)
                 auth_token = _auth_token
             elif _auth_token is None:
-                if not (_auth_token is None):
-                    raise _c.wrong("SendMessageResponse", "auth_token", "null", _auth_token)
                 auth_token = _auth_token
             else:
                 raise _c.wrong("SendMessageResponse", "auth_token", "a string or null", _auth_token)
@@ -194,16 +186,8 @@ class SendMessageResponse:
             confirm_write_to_record_url = UNSET
         else:
             if isinstance(_confirm_write_to_record_url, str):
-                if not (isinstance(_confirm_write_to_record_url, str)):
-                    raise _c.wrong(
-                        "SendMessageResponse", "confirm_write_to_record_url", "a string", _confirm_write_to_record_url
-                    )
                 confirm_write_to_record_url = _confirm_write_to_record_url
             elif _confirm_write_to_record_url is None:
-                if not (_confirm_write_to_record_url is None):
-                    raise _c.wrong(
-                        "SendMessageResponse", "confirm_write_to_record_url", "null", _confirm_write_to_record_url
-                    )
                 confirm_write_to_record_url = _confirm_write_to_record_url
             else:
                 raise _c.wrong(
@@ -218,12 +202,8 @@ class SendMessageResponse:
             submitted_by = UNSET
         else:
             if isinstance(_submitted_by, str):
-                if not (isinstance(_submitted_by, str)):
-                    raise _c.wrong("SendMessageResponse", "submitted_by", "a string", _submitted_by)
                 submitted_by = _submitted_by
             elif _submitted_by is None:
-                if not (_submitted_by is None):
-                    raise _c.wrong("SendMessageResponse", "submitted_by", "null", _submitted_by)
                 submitted_by = _submitted_by
             else:
                 raise _c.wrong("SendMessageResponse", "submitted_by", "a string or null", _submitted_by)
@@ -235,8 +215,6 @@ class SendMessageResponse:
             if isinstance(_send_at, str):
                 send_at = _c.parse_datetime(_send_at, "SendMessageResponse", "send_at")
             elif _send_at is None:
-                if not (_send_at is None):
-                    raise _c.wrong("SendMessageResponse", "send_at", "null", _send_at)
                 send_at = _send_at
             else:
                 raise _c.wrong("SendMessageResponse", "send_at", "a string or null", _send_at)

@@ -112,7 +112,10 @@ class TaskV2:
         except KeyError:
             raise _c.missing("TaskV2", "status") from None
         status: TaskStatus
-        status = _c.enum_from_wire(TaskStatus, _status, "TaskV2", "status")
+        if type(_status) is str and _status in TaskStatus._value2member_map_:
+            status = TaskStatus._value2member_map_[_status]  # type: ignore[assignment]
+        else:
+            status = _c.enum_from_wire(TaskStatus, _status, "TaskV2", "status")
         try:
             _category = src["category"]
         except KeyError:
@@ -136,12 +139,8 @@ class TaskV2:
             details = UNSET
         else:
             if isinstance(_details, str):
-                if not (isinstance(_details, str)):
-                    raise _c.wrong("TaskV2", "details", "a string", _details)
                 details = _details
             elif _details is None:
-                if not (_details is None):
-                    raise _c.wrong("TaskV2", "details", "null", _details)
                 details = _details
             else:
                 raise _c.wrong("TaskV2", "details", "a string or null", _details)

@@ -122,8 +122,6 @@ class TaskV2Patient:
         if isinstance(_dob, str):
             dob = _c.parse_datetime(_dob, "TaskV2Patient", "dob")
         elif _dob is None:
-            if not (_dob is None):
-                raise _c.wrong("TaskV2Patient", "dob", "null", _dob)
             dob = _dob
         else:
             raise _c.wrong("TaskV2Patient", "dob", "a string or null", _dob)
@@ -133,12 +131,8 @@ class TaskV2Patient:
             uid = UNSET
         else:
             if isinstance(_uid, str):
-                if not (isinstance(_uid, str)):
-                    raise _c.wrong("TaskV2Patient", "uid", "a string", _uid)
                 uid = _uid
             elif _uid is None:
-                if not (_uid is None):
-                    raise _c.wrong("TaskV2Patient", "uid", "null", _uid)
                 uid = _uid
             else:
                 raise _c.wrong("TaskV2Patient", "uid", "a string or null", _uid)
@@ -148,12 +142,8 @@ class TaskV2Patient:
             ehr_partner_id = UNSET
         else:
             if isinstance(_ehr_partner_id, str):
-                if not (isinstance(_ehr_partner_id, str)):
-                    raise _c.wrong("TaskV2Patient", "ehr_partner_id", "a string", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             elif _ehr_partner_id is None:
-                if not (_ehr_partner_id is None):
-                    raise _c.wrong("TaskV2Patient", "ehr_partner_id", "null", _ehr_partner_id)
                 ehr_partner_id = _ehr_partner_id
             else:
                 raise _c.wrong("TaskV2Patient", "ehr_partner_id", "a string or null", _ehr_partner_id)
@@ -163,12 +153,8 @@ class TaskV2Patient:
             emis_id = UNSET
         else:
             if isinstance(_emis_id, str):
-                if not (isinstance(_emis_id, str)):
-                    raise _c.wrong("TaskV2Patient", "emis_id", "a string", _emis_id)
                 emis_id = _emis_id
             elif _emis_id is None:
-                if not (_emis_id is None):
-                    raise _c.wrong("TaskV2Patient", "emis_id", "null", _emis_id)
                 emis_id = _emis_id
             else:
                 raise _c.wrong("TaskV2Patient", "emis_id", "a string or null", _emis_id)
@@ -180,8 +166,6 @@ class TaskV2Patient:
             if isinstance(_deceased_at, str):
                 deceased_at = _c.parse_datetime(_deceased_at, "TaskV2Patient", "deceased_at")
             elif _deceased_at is None:
-                if not (_deceased_at is None):
-                    raise _c.wrong("TaskV2Patient", "deceased_at", "null", _deceased_at)
                 deceased_at = _deceased_at
             else:
                 raise _c.wrong("TaskV2Patient", "deceased_at", "a string or null", _deceased_at)

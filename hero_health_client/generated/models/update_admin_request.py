@@ -72,12 +72,8 @@ class UpdateAdminRequest:
             external_prescriber_id = UNSET
         else:
             if isinstance(_external_prescriber_id, str):
-                if not (isinstance(_external_prescriber_id, str)):
-                    raise _c.wrong("UpdateAdminRequest", "external_prescriber_id", "a string", _external_prescriber_id)
                 external_prescriber_id = _external_prescriber_id
             elif _external_prescriber_id is None:
-                if not (_external_prescriber_id is None):
-                    raise _c.wrong("UpdateAdminRequest", "external_prescriber_id", "null", _external_prescriber_id)
                 external_prescriber_id = _external_prescriber_id
             else:
                 raise _c.wrong(
@@ -94,8 +90,6 @@ class UpdateAdminRequest:
                 except ResponseValidationError as exc:
                     raise exc.nested("UpdateAdminRequest", "prescriber_details") from None
             elif _prescriber_details is None:
-                if not (_prescriber_details is None):
-                    raise _c.wrong("UpdateAdminRequest", "prescriber_details", "null", _prescriber_details)
                 prescriber_details = _prescriber_details
             else:
                 raise _c.wrong(

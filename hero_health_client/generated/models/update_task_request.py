@@ -138,21 +138,30 @@ class UpdateTaskRequest:
         if _status is UNSET:
             status = UNSET
         else:
-            status = _c.enum_from_wire(TaskStatus, _status, "UpdateTaskRequest", "status")
+            if type(_status) is str and _status in TaskStatus._value2member_map_:
+                status = TaskStatus._value2member_map_[_status]  # type: ignore[assignment]
+            else:
+                status = _c.enum_from_wire(TaskStatus, _status, "UpdateTaskRequest", "status")
         _priority = src.get("priority", UNSET)
         priority: UpdateTaskRequestPriority | Unset
         if _priority is UNSET:
             priority = UNSET
         else:
-            priority = _c.enum_from_wire(UpdateTaskRequestPriority, _priority, "UpdateTaskRequest", "priority")
+            if type(_priority) is str and _priority in UpdateTaskRequestPriority._value2member_map_:
+                priority = UpdateTaskRequestPriority._value2member_map_[_priority]  # type: ignore[assignment]
+            else:
+                priority = _c.enum_from_wire(UpdateTaskRequestPriority, _priority, "UpdateTaskRequest", "priority")
         _assignee_type = src.get("assignee_type", UNSET)
         assignee_type: UpdateTaskRequestAssigneeType | Unset
         if _assignee_type is UNSET:
             assignee_type = UNSET
         else:
-            assignee_type = _c.enum_from_wire(
-                UpdateTaskRequestAssigneeType, _assignee_type, "UpdateTaskRequest", "assignee_type"
-            )
+            if type(_assignee_type) is str and _assignee_type in UpdateTaskRequestAssigneeType._value2member_map_:
+                assignee_type = UpdateTaskRequestAssigneeType._value2member_map_[_assignee_type]  # type: ignore[assignment]
+            else:
+                assignee_type = _c.enum_from_wire(
+                    UpdateTaskRequestAssigneeType, _assignee_type, "UpdateTaskRequest", "assignee_type"
+                )
         _assignee_id = src.get("assignee_id", UNSET)
         assignee_id: str | Unset
         if _assignee_id is UNSET:

@@ -80,15 +80,10 @@ class ValidationErrorResponse:
         message: list[ValidationIssue]
         if not isinstance(_message, list):
             raise _c.wrong("ValidationErrorResponse", "message", "an array", _message)
-        _message_1_items: list[Any] = []
-        _message_1_value: Any
-        for _message_1_item in _message:
-            try:
-                _message_1_value = ValidationIssue.from_dict(_message_1_item)
-            except ResponseValidationError as exc:
-                raise exc.nested("ValidationErrorResponse", "message" + f"[{len(_message_1_items)}]") from None
-            _message_1_items.append(_message_1_value)
-        message = _message_1_items
+        try:
+            message = [ValidationIssue.from_dict(_item) for _item in _message]
+        except ResponseValidationError:
+            raise _c.item_error(_message, ValidationIssue.from_dict, "ValidationErrorResponse", "message") from None
 
         obj = _new(cls)
         _set(obj, "error", error)

@@ -73,19 +73,20 @@ async def asyncio_detailed(
     if 200 <= response.status_code <= 299 and not response.content:
         raise _c.empty(response, "POST /v1/patients/{id}/ehr/connect", "ConnectPatientEhrResponse")
     if 200 <= response.status_code <= 299:
-        try:
-            _body = response.json()
-        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
-            raise _c.not_json(response, "POST /v1/patients/{id}/ehr/connect", "ConnectPatientEhrResponse") from None
-        try:
-            parsed = ConnectPatientEhrResponse.from_dict(_body)
-        except ResponseValidationError as exc:
-            raise exc.for_answer(
-                route="POST /v1/patients/{id}/ehr/connect",
-                status_code=response.status_code,
-                body=_body,
-                response=response,
-            ) from None
+        with _c.no_gc_pauses(len(response.content)):
+            try:
+                _body = response.json()
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
+                raise _c.not_json(response, "POST /v1/patients/{id}/ehr/connect", "ConnectPatientEhrResponse") from None
+            try:
+                parsed = ConnectPatientEhrResponse.from_dict(_body)
+            except ResponseValidationError as exc:
+                raise exc.for_answer(
+                    route="POST /v1/patients/{id}/ehr/connect",
+                    status_code=response.status_code,
+                    body=_body,
+                    response=response,
+                ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),

@@ -75,31 +75,35 @@ async def asyncio_detailed(
             "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
         )
     if 200 <= response.status_code <= 299:
-        try:
-            _body = response.json()
-        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
-            raise _c.not_json(
-                response,
-                "POST /v1/patients/register_pds",
-                "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
-            ) from None
-        try:
-            if isinstance(_body, dict):
-                try:
-                    parsed = RegisterPatientPdsRegistered.from_dict(_body)
-                except ResponseValidationError:
-                    parsed = RegisterPatientPdsVerificationRequired.from_dict(_body)
-            else:
-                raise _c.wrong(
+        with _c.no_gc_pauses(len(response.content)):
+            try:
+                _body = response.json()
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
+                raise _c.not_json(
+                    response,
+                    "POST /v1/patients/register_pds",
                     "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
-                    "",
-                    "RegisterPatientPdsRegistered or RegisterPatientPdsVerificationRequired",
-                    _body,
-                )
-        except ResponseValidationError as exc:
-            raise exc.for_answer(
-                route="POST /v1/patients/register_pds", status_code=response.status_code, body=_body, response=response
-            ) from None
+                ) from None
+            try:
+                if isinstance(_body, dict):
+                    try:
+                        parsed = RegisterPatientPdsRegistered.from_dict(_body)
+                    except ResponseValidationError:
+                        parsed = RegisterPatientPdsVerificationRequired.from_dict(_body)
+                else:
+                    raise _c.wrong(
+                        "RegisterPatientPdsRegistered | RegisterPatientPdsVerificationRequired",
+                        "",
+                        "RegisterPatientPdsRegistered or RegisterPatientPdsVerificationRequired",
+                        _body,
+                    )
+            except ResponseValidationError as exc:
+                raise exc.for_answer(
+                    route="POST /v1/patients/register_pds",
+                    status_code=response.status_code,
+                    body=_body,
+                    response=response,
+                ) from None
 
     return Response(
         status_code=HTTPStatus(response.status_code),
