@@ -27,8 +27,8 @@ from hero_health_client.generated.models import (
     EpisodePriority,
     EpisodeStatus,
     ListAdminsResponse,
-    ListEpisodesResponse,
     ListAppointmentTypesResponse,
+    ListEpisodesResponse,
 )
 
 ITEMS = 10_000
