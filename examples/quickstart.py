@@ -224,7 +224,9 @@ async def tour(where: Target) -> None:
         console.print()
         console.print(
             f"[bold green]Done.[/] {stats.requests} requests, {stats.retries} retries, "
-            f"{stats.rate_limited} answered 429; together they waited {stats.limiter_wait:.1f} s for the rate limiter."
+            f"{stats.rate_limited} answered 429. The rate limiter held requests back "
+            f"{stats.limiter_wait_mean:.2f} s on average, {stats.limiter_wait_max:.2f} s at most "
+            f"({stats.limiter_waits} grants)."
         )
 
 
