@@ -53,3 +53,16 @@ def test_every_example_runs_against_the_mock(number: int, prism_static: str, tmp
     env.pop("HERO_ENVIRONMENT", None)
     result = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"README example {number} failed:\n{BLOCKS[number]}\n{result.stderr}"
+
+
+@pytest.mark.contract
+def test_the_quickstart_runs_against_the_mock(prism_static: str) -> None:
+    """``make demo``'s script, end to end (examples/ is type-checked by ``make typecheck``)."""
+    env = {**os.environ, "HERO_MOCK_URL": prism_static, "COLUMNS": "120"}
+    for name in ("HERO_API_KEY", "HERO_PRACTICE_GROUP_ID", "HERO_BASE_URL", "HERO_ENVIRONMENT"):
+        env.pop(name, None)
+    script = REPO_ROOT / "examples" / "quickstart.py"
+    result = subprocess.run([sys.executable, str(script)], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "50 sent, 0 failed" in result.stdout
+    assert "lasts 25 hours" in result.stdout and "on average" in result.stdout
