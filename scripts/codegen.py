@@ -245,8 +245,8 @@ class Codegen:
             cls = prop.class_info.name
             lookup = "str" if prop.value_type is str else "int"
             return [  # the common case, a known value, is a dict look-up; the helper handles the rest
-                f"if type({src}) is {lookup} and {src} in {cls}._value2member_map_:",
-                f"    {dst} = {cls}._value2member_map_[{src}]  # type: ignore[assignment]",
+                f"if type({src}) is {lookup} and (_member := {cls}._value2member_map_.get({src})) is not None:",
+                f"    {dst} = _member  # type: ignore[assignment]",
                 "else:",
                 f"    {dst} = _c.enum_from_wire({cls}, {src}, {m}, {field})",
             ]

@@ -6,13 +6,14 @@ import ast
 import inspect
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
 from hero_health_client.generated import models
 from hero_health_client.generated.api.messages import get_message, get_message_status
 from hero_health_client.generated.client import Client
-from hero_health_client.generated.errors import UnexpectedStatus
+from hero_health_client.generated.errors import RequestValidationError, UnexpectedStatus
 from hero_health_client.generated.models import MessageStatus, MessageType, SendMessageRequest
 from tests.conftest import REPO_ROOT
 from tests.contract.spec_calls import Operation, load_spec, operations
@@ -200,3 +201,19 @@ async def test_an_undocumented_answer_raises_without_echoing_the_body() -> None:
             await get_message.asyncio("1", client=client)
     assert raised.value.status_code == 404
     assert "Jane" not in str(raised.value) and "943" not in str(raised.value)
+
+
+def test_from_dict_builds_the_class_it_is_called_on() -> None:
+    """Answers are built without the constructor's checks, yet come back as the real class, subclasses included."""
+    payload = REPRESENTATIVE_RESPONSES["MessageStatus"]
+    parsed = models.MessageStatus.from_dict(payload)
+    assert type(parsed) is models.MessageStatus and parsed.to_dict() == payload
+    with pytest.raises(RequestValidationError):  # the checks on assignment still hold on a parsed answer
+        parsed.id = 42  # type: ignore[assignment]
+
+    @attrs.define
+    class Extended(models.MessageStatus):
+        note: str = "local"
+
+    extended = Extended.from_dict(payload)
+    assert type(extended) is Extended and extended.to_dict() == payload and extended.id == payload["id"]

@@ -144,19 +144,23 @@ class Admin:
                     "Admin", "prescriber_details", "AdminPrescriberDetailsType0 or null", _prescriber_details
                 )
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "first_name", first_name)
-        _set(obj, "last_name", last_name)
-        _set(obj, "email", email)
-        _set(obj, "external_prescriber_id", external_prescriber_id)
-        _set(obj, "prescriber_details", prescriber_details)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a Admin: see below
+        obj.id = id
+        obj.first_name = first_name
+        obj.last_name = last_name
+        obj.email = email
+        obj.external_prescriber_id = external_prescriber_id
+        obj.prescriber_details = prescriber_details
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not Admin:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = Admin  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -175,6 +179,24 @@ class Admin:
         return key in self.additional_properties
 
 
+class _Unchecked(Admin):
+    """Admin with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a Admin before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "external_prescriber_id",
+    "prescriber_details",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "id",

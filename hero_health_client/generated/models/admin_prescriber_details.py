@@ -85,16 +85,20 @@ class AdminPrescriberDetails:
                 raise _c.wrong("AdminPrescriberDetails", "registration_code", "a string", _registration_code)
             registration_code = _registration_code
 
-        obj = _new(cls)
-        _set(obj, "name", name)
-        _set(obj, "email", email)
-        _set(obj, "registration_code", registration_code)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a AdminPrescriberDetails: see below
+        obj.name = name
+        obj.email = email
+        obj.registration_code = registration_code
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not AdminPrescriberDetails:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = AdminPrescriberDetails  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -113,6 +117,16 @@ class AdminPrescriberDetails:
         return key in self.additional_properties
 
 
+class _Unchecked(AdminPrescriberDetails):
+    """AdminPrescriberDetails with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a AdminPrescriberDetails before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("name", "email", "registration_code", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "name",

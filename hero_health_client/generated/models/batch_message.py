@@ -117,8 +117,8 @@ class BatchMessage:
         except KeyError:
             raise _c.missing("BatchMessage", "status") from None
         status: BatchMessageStatus
-        if type(_status) is str and _status in BatchMessageStatus._value2member_map_:
-            status = BatchMessageStatus._value2member_map_[_status]  # type: ignore[assignment]
+        if type(_status) is str and (_member := BatchMessageStatus._value2member_map_.get(_status)) is not None:
+            status = _member  # type: ignore[assignment]
         else:
             status = _c.enum_from_wire(BatchMessageStatus, _status, "BatchMessage", "status")
         try:
@@ -126,8 +126,8 @@ class BatchMessage:
         except KeyError:
             raise _c.missing("BatchMessage", "channel") from None
         channel: BatchMessageChannel
-        if type(_channel) is str and _channel in BatchMessageChannel._value2member_map_:
-            channel = BatchMessageChannel._value2member_map_[_channel]  # type: ignore[assignment]
+        if type(_channel) is str and (_member := BatchMessageChannel._value2member_map_.get(_channel)) is not None:
+            channel = _member  # type: ignore[assignment]
         else:
             channel = _c.enum_from_wire(BatchMessageChannel, _channel, "BatchMessage", "channel")
         try:
@@ -147,19 +147,23 @@ class BatchMessage:
                 raise _c.wrong("BatchMessage", "subject", "a string", _subject)
             subject = _subject
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "name", name)
-        _set(obj, "status", status)
-        _set(obj, "channel", channel)
-        _set(obj, "content", content)
-        _set(obj, "subject", subject)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a BatchMessage: see below
+        obj.id = id
+        obj.name = name
+        obj.status = status
+        obj.channel = channel
+        obj.content = content
+        obj.subject = subject
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not BatchMessage:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = BatchMessage  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -178,6 +182,16 @@ class BatchMessage:
         return key in self.additional_properties
 
 
+class _Unchecked(BatchMessage):
+    """BatchMessage with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a BatchMessage before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "name", "status", "channel", "content", "subject", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

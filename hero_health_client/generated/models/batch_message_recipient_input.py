@@ -70,15 +70,21 @@ class BatchMessageRecipientInput:
         else:
             raise _c.wrong("BatchMessageRecipientInput", "dob", "a string or null", _dob)
 
-        obj = _new(cls)
-        _set(obj, "nhs_number", nhs_number)
-        _set(obj, "dob", dob)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(
+            _Unchecked
+        )  # set without the constructor's checks, then made a BatchMessageRecipientInput: see below
+        obj.nhs_number = nhs_number
+        obj.dob = dob
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not BatchMessageRecipientInput:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = BatchMessageRecipientInput  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -97,6 +103,16 @@ class BatchMessageRecipientInput:
         return key in self.additional_properties
 
 
+class _Unchecked(BatchMessageRecipientInput):
+    """BatchMessageRecipientInput with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a BatchMessageRecipientInput before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("nhs_number", "dob", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "nhs_number",

@@ -362,31 +362,35 @@ class BookingAppointment:
                 raise _c.wrong("BookingAppointment", "suppress_mail", "a boolean", _suppress_mail)
             suppress_mail = _suppress_mail
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "practitioner_id", practitioner_id)
-        _set(obj, "location_id", location_id)
-        _set(obj, "appointment_type_id", appointment_type_id)
-        _set(obj, "start_time", start_time)
-        _set(obj, "patient_id", patient_id)
-        _set(obj, "duration", duration)
-        _set(obj, "video", video)
-        _set(obj, "in_person", in_person)
-        _set(obj, "telephone", telephone)
-        _set(obj, "video_url", video_url)
-        _set(obj, "link_id", link_id)
-        _set(obj, "reserved_until", reserved_until)
-        _set(obj, "booking_confirmed_at", booking_confirmed_at)
-        _set(obj, "can_be_cancelled", can_be_cancelled)
-        _set(obj, "can_be_rescheduled", can_be_rescheduled)
-        _set(obj, "cancellation_policy_hours", cancellation_policy_hours)
-        _set(obj, "suppress_mail", suppress_mail)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a BookingAppointment: see below
+        obj.id = id
+        obj.practitioner_id = practitioner_id
+        obj.location_id = location_id
+        obj.appointment_type_id = appointment_type_id
+        obj.start_time = start_time
+        obj.patient_id = patient_id
+        obj.duration = duration
+        obj.video = video
+        obj.in_person = in_person
+        obj.telephone = telephone
+        obj.video_url = video_url
+        obj.link_id = link_id
+        obj.reserved_until = reserved_until
+        obj.booking_confirmed_at = booking_confirmed_at
+        obj.can_be_cancelled = can_be_cancelled
+        obj.can_be_rescheduled = can_be_rescheduled
+        obj.cancellation_policy_hours = cancellation_policy_hours
+        obj.suppress_mail = suppress_mail
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not BookingAppointment:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = BookingAppointment  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -405,6 +409,36 @@ class BookingAppointment:
         return key in self.additional_properties
 
 
+class _Unchecked(BookingAppointment):
+    """BookingAppointment with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a BookingAppointment before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "id",
+    "practitioner_id",
+    "location_id",
+    "appointment_type_id",
+    "start_time",
+    "patient_id",
+    "duration",
+    "video",
+    "in_person",
+    "telephone",
+    "video_url",
+    "link_id",
+    "reserved_until",
+    "booking_confirmed_at",
+    "can_be_cancelled",
+    "can_be_rescheduled",
+    "cancellation_policy_hours",
+    "suppress_mail",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "id",

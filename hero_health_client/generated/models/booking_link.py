@@ -199,23 +199,27 @@ class BookingLink:
             except ResponseValidationError as exc:
                 raise exc.nested("BookingLink", "meta") from None
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "practice_group_id", practice_group_id)
-        _set(obj, "short_link", short_link)
-        _set(obj, "active", active)
-        _set(obj, "expiry_date", expiry_date)
-        _set(obj, "maximum_uses", maximum_uses)
-        _set(obj, "number_of_uses", number_of_uses)
-        _set(obj, "open_count", open_count)
-        _set(obj, "unlimited_use", unlimited_use)
-        _set(obj, "meta", meta)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a BookingLink: see below
+        obj.id = id
+        obj.practice_group_id = practice_group_id
+        obj.short_link = short_link
+        obj.active = active
+        obj.expiry_date = expiry_date
+        obj.maximum_uses = maximum_uses
+        obj.number_of_uses = number_of_uses
+        obj.open_count = open_count
+        obj.unlimited_use = unlimited_use
+        obj.meta = meta
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not BookingLink:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = BookingLink  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -234,6 +238,28 @@ class BookingLink:
         return key in self.additional_properties
 
 
+class _Unchecked(BookingLink):
+    """BookingLink with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a BookingLink before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "id",
+    "practice_group_id",
+    "short_link",
+    "active",
+    "expiry_date",
+    "maximum_uses",
+    "number_of_uses",
+    "open_count",
+    "unlimited_use",
+    "meta",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -133,19 +133,23 @@ class BookingSlot:
         else:
             finish_time = _c.parse_datetime(_finish_time, "BookingSlot", "finish_time")
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "practitioner_id", practitioner_id)
-        _set(obj, "appointment_type_id", appointment_type_id)
-        _set(obj, "location_id", location_id)
-        _set(obj, "start_time", start_time)
-        _set(obj, "finish_time", finish_time)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a BookingSlot: see below
+        obj.id = id
+        obj.practitioner_id = practitioner_id
+        obj.appointment_type_id = appointment_type_id
+        obj.location_id = location_id
+        obj.start_time = start_time
+        obj.finish_time = finish_time
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not BookingSlot:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = BookingSlot  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -164,6 +168,24 @@ class BookingSlot:
         return key in self.additional_properties
 
 
+class _Unchecked(BookingSlot):
+    """BookingSlot with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a BookingSlot before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "id",
+    "practitioner_id",
+    "appointment_type_id",
+    "location_id",
+    "start_time",
+    "finish_time",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -73,15 +73,19 @@ class CancelAppointmentRequest:
                 )
             suppress_cancellation_policy = _suppress_cancellation_policy
 
-        obj = _new(cls)
-        _set(obj, "suppress_mail", suppress_mail)
-        _set(obj, "suppress_cancellation_policy", suppress_cancellation_policy)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CancelAppointmentRequest: see below
+        obj.suppress_mail = suppress_mail
+        obj.suppress_cancellation_policy = suppress_cancellation_policy
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CancelAppointmentRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CancelAppointmentRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -100,6 +104,16 @@ class CancelAppointmentRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(CancelAppointmentRequest):
+    """CancelAppointmentRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CancelAppointmentRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("suppress_mail", "suppress_cancellation_policy", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "suppress_mail",

@@ -51,14 +51,20 @@ class CheckSlotAvailabilityResponse:
                 raise _c.wrong("CheckSlotAvailabilityResponse", "available", "a boolean", _available)
             available = _available
 
-        obj = _new(cls)
-        _set(obj, "available", available)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(
+            _Unchecked
+        )  # set without the constructor's checks, then made a CheckSlotAvailabilityResponse: see below
+        obj.available = available
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CheckSlotAvailabilityResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CheckSlotAvailabilityResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -77,6 +83,16 @@ class CheckSlotAvailabilityResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(CheckSlotAvailabilityResponse):
+    """CheckSlotAvailabilityResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CheckSlotAvailabilityResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("available", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "available",

@@ -202,23 +202,27 @@ class CreateAppointmentRequest:
                 )
             suppress_availability_check = _suppress_availability_check
 
-        obj = _new(cls)
-        _set(obj, "appointment_type_id", appointment_type_id)
-        _set(obj, "location_id", location_id)
-        _set(obj, "practitioner_id", practitioner_id)
-        _set(obj, "duration", duration)
-        _set(obj, "start_time", start_time)
-        _set(obj, "patient_id", patient_id)
-        _set(obj, "billpayer_id", billpayer_id)
-        _set(obj, "reason", reason)
-        _set(obj, "suppress_mail", suppress_mail)
-        _set(obj, "suppress_availability_check", suppress_availability_check)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CreateAppointmentRequest: see below
+        obj.appointment_type_id = appointment_type_id
+        obj.location_id = location_id
+        obj.practitioner_id = practitioner_id
+        obj.duration = duration
+        obj.start_time = start_time
+        obj.patient_id = patient_id
+        obj.billpayer_id = billpayer_id
+        obj.reason = reason
+        obj.suppress_mail = suppress_mail
+        obj.suppress_availability_check = suppress_availability_check
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CreateAppointmentRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CreateAppointmentRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -237,6 +241,28 @@ class CreateAppointmentRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(CreateAppointmentRequest):
+    """CreateAppointmentRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CreateAppointmentRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "appointment_type_id",
+    "location_id",
+    "practitioner_id",
+    "duration",
+    "start_time",
+    "patient_id",
+    "billpayer_id",
+    "reason",
+    "suppress_mail",
+    "suppress_availability_check",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "appointment_type_id",

@@ -73,15 +73,19 @@ class CreateAppointmentResponse:
         else:
             raise _c.wrong("CreateAppointmentResponse", "reserved_until", "a string or null", _reserved_until)
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "reserved_until", reserved_until)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CreateAppointmentResponse: see below
+        obj.id = id
+        obj.reserved_until = reserved_until
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CreateAppointmentResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CreateAppointmentResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -100,6 +104,16 @@ class CreateAppointmentResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(CreateAppointmentResponse):
+    """CreateAppointmentResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CreateAppointmentResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "reserved_until", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

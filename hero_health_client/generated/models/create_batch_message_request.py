@@ -108,8 +108,8 @@ class CreateBatchMessageRequest:
         except KeyError:
             raise _c.missing("CreateBatchMessageRequest", "channel") from None
         channel: BatchMessageChannel
-        if type(_channel) is str and _channel in BatchMessageChannel._value2member_map_:
-            channel = BatchMessageChannel._value2member_map_[_channel]  # type: ignore[assignment]
+        if type(_channel) is str and (_member := BatchMessageChannel._value2member_map_.get(_channel)) is not None:
+            channel = _member  # type: ignore[assignment]
         else:
             channel = _c.enum_from_wire(BatchMessageChannel, _channel, "CreateBatchMessageRequest", "channel")
         try:
@@ -152,18 +152,22 @@ class CreateBatchMessageRequest:
                 raise _c.wrong("CreateBatchMessageRequest", "subject", "a string", _subject)
             subject = _subject
 
-        obj = _new(cls)
-        _set(obj, "name", name)
-        _set(obj, "channel", channel)
-        _set(obj, "content", content)
-        _set(obj, "recipients", recipients)
-        _set(obj, "subject", subject)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CreateBatchMessageRequest: see below
+        obj.name = name
+        obj.channel = channel
+        obj.content = content
+        obj.recipients = recipients
+        obj.subject = subject
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CreateBatchMessageRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CreateBatchMessageRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -182,6 +186,16 @@ class CreateBatchMessageRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(CreateBatchMessageRequest):
+    """CreateBatchMessageRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CreateBatchMessageRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("name", "channel", "content", "recipients", "subject", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "name",

@@ -128,17 +128,21 @@ class CreateCustomerRequest:
             else:
                 raise _c.wrong("CreateCustomerRequest", "sources", "an array or CustomerPaymentSource", _sources)
 
-        obj = _new(cls)
-        _set(obj, "name", name)
-        _set(obj, "email", email)
-        _set(obj, "phone", phone)
-        _set(obj, "sources", sources)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CreateCustomerRequest: see below
+        obj.name = name
+        obj.email = email
+        obj.phone = phone
+        obj.sources = sources
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CreateCustomerRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CreateCustomerRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -157,6 +161,16 @@ class CreateCustomerRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(CreateCustomerRequest):
+    """CreateCustomerRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CreateCustomerRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("name", "email", "phone", "sources", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "name",

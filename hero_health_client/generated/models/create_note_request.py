@@ -65,15 +65,19 @@ class CreateNoteRequest:
                 raise _c.wrong("CreateNoteRequest", "description", "a string", _description)
             description = _description
 
-        obj = _new(cls)
-        _set(obj, "episode_id", episode_id)
-        _set(obj, "description", description)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CreateNoteRequest: see below
+        obj.episode_id = episode_id
+        obj.description = description
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CreateNoteRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CreateNoteRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -92,6 +96,16 @@ class CreateNoteRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(CreateNoteRequest):
+    """CreateNoteRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CreateNoteRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("episode_id", "description", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "episode_id",

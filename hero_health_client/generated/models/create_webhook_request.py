@@ -107,8 +107,8 @@ class CreateWebhookRequest:
         except KeyError:
             raise _c.missing("CreateWebhookRequest", "event_type") from None
         event_type: WebhookEventType
-        if type(_event_type) is str and _event_type in WebhookEventType._value2member_map_:
-            event_type = WebhookEventType._value2member_map_[_event_type]  # type: ignore[assignment]
+        if type(_event_type) is str and (_member := WebhookEventType._value2member_map_.get(_event_type)) is not None:
+            event_type = _member  # type: ignore[assignment]
         else:
             event_type = _c.enum_from_wire(WebhookEventType, _event_type, "CreateWebhookRequest", "event_type")
         try:
@@ -145,18 +145,22 @@ class CreateWebhookRequest:
             except ResponseValidationError as exc:
                 raise exc.nested("CreateWebhookRequest", "headers") from None
 
-        obj = _new(cls)
-        _set(obj, "event_type", event_type)
-        _set(obj, "url", url)
-        _set(obj, "description", description)
-        _set(obj, "signing_key", signing_key)
-        _set(obj, "headers", headers)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CreateWebhookRequest: see below
+        obj.event_type = event_type
+        obj.url = url
+        obj.description = description
+        obj.signing_key = signing_key
+        obj.headers = headers
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CreateWebhookRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CreateWebhookRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -175,6 +179,16 @@ class CreateWebhookRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(CreateWebhookRequest):
+    """CreateWebhookRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CreateWebhookRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("event_type", "url", "description", "signing_key", "headers", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "event_type",

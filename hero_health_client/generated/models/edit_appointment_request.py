@@ -130,18 +130,22 @@ class EditAppointmentRequest:
                 raise _c.wrong("EditAppointmentRequest", "suppress_mail", "a boolean", _suppress_mail)
             suppress_mail = _suppress_mail
 
-        obj = _new(cls)
-        _set(obj, "start_time", start_time)
-        _set(obj, "duration", duration)
-        _set(obj, "practitioner_id", practitioner_id)
-        _set(obj, "suppress_availability_check", suppress_availability_check)
-        _set(obj, "suppress_mail", suppress_mail)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a EditAppointmentRequest: see below
+        obj.start_time = start_time
+        obj.duration = duration
+        obj.practitioner_id = practitioner_id
+        obj.suppress_availability_check = suppress_availability_check
+        obj.suppress_mail = suppress_mail
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not EditAppointmentRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = EditAppointmentRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -160,6 +164,23 @@ class EditAppointmentRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(EditAppointmentRequest):
+    """EditAppointmentRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a EditAppointmentRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "start_time",
+    "duration",
+    "practitioner_id",
+    "suppress_availability_check",
+    "suppress_mail",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "start_time",

@@ -63,15 +63,19 @@ class FormField:
             raise _c.wrong("FormField", "name", "a string", _name)
         name = _name
 
-        obj = _new(cls)
-        _set(obj, "form_question_id", form_question_id)
-        _set(obj, "name", name)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a FormField: see below
+        obj.form_question_id = form_question_id
+        obj.name = name
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not FormField:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = FormField  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -90,6 +94,16 @@ class FormField:
         return key in self.additional_properties
 
 
+class _Unchecked(FormField):
+    """FormField with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a FormField before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("form_question_id", "name", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "form_question_id",

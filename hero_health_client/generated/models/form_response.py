@@ -240,26 +240,30 @@ class FormResponse:
                 raise _c.wrong("FormResponse", "write_to_record_error", "a string", _write_to_record_error)
             write_to_record_error = _write_to_record_error
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "form_id", form_id)
-        _set(obj, "client_id", client_id)
-        _set(obj, "appointment_id", appointment_id)
-        _set(obj, "invoice_id", invoice_id)
-        _set(obj, "practice_group_id", practice_group_id)
-        _set(obj, "created_at", created_at)
-        _set(obj, "updated_at", updated_at)
-        _set(obj, "hidden", hidden)
-        _set(obj, "emis_file_record_at", emis_file_record_at)
-        _set(obj, "short_link_id", short_link_id)
-        _set(obj, "admin_id", admin_id)
-        _set(obj, "write_to_record_error", write_to_record_error)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a FormResponse: see below
+        obj.id = id
+        obj.form_id = form_id
+        obj.client_id = client_id
+        obj.appointment_id = appointment_id
+        obj.invoice_id = invoice_id
+        obj.practice_group_id = practice_group_id
+        obj.created_at = created_at
+        obj.updated_at = updated_at
+        obj.hidden = hidden
+        obj.emis_file_record_at = emis_file_record_at
+        obj.short_link_id = short_link_id
+        obj.admin_id = admin_id
+        obj.write_to_record_error = write_to_record_error
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not FormResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = FormResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -278,6 +282,31 @@ class FormResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(FormResponse):
+    """FormResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a FormResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "id",
+    "form_id",
+    "client_id",
+    "appointment_id",
+    "invoice_id",
+    "practice_group_id",
+    "created_at",
+    "updated_at",
+    "hidden",
+    "emis_file_record_at",
+    "short_link_id",
+    "admin_id",
+    "write_to_record_error",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -126,19 +126,23 @@ class GetBatchMessageResponse:
                 raise _c.wrong("GetBatchMessageResponse", "content", "a string", _content)
             content = _content
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "name", name)
-        _set(obj, "status", status)
-        _set(obj, "channel", channel)
-        _set(obj, "subject", subject)
-        _set(obj, "content", content)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a GetBatchMessageResponse: see below
+        obj.id = id
+        obj.name = name
+        obj.status = status
+        obj.channel = channel
+        obj.subject = subject
+        obj.content = content
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not GetBatchMessageResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = GetBatchMessageResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -157,6 +161,16 @@ class GetBatchMessageResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(GetBatchMessageResponse):
+    """GetBatchMessageResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a GetBatchMessageResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "name", "status", "channel", "subject", "content", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -83,16 +83,20 @@ class LinkInvoiceRequest:
                 raise _c.wrong("LinkInvoiceRequest", "issuer_id", "a string", _issuer_id)
             issuer_id = _issuer_id
 
-        obj = _new(cls)
-        _set(obj, "stripe_invoice_id", stripe_invoice_id)
-        _set(obj, "appointment_id", appointment_id)
-        _set(obj, "issuer_id", issuer_id)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a LinkInvoiceRequest: see below
+        obj.stripe_invoice_id = stripe_invoice_id
+        obj.appointment_id = appointment_id
+        obj.issuer_id = issuer_id
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not LinkInvoiceRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = LinkInvoiceRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -111,6 +115,16 @@ class LinkInvoiceRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(LinkInvoiceRequest):
+    """LinkInvoiceRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a LinkInvoiceRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("stripe_invoice_id", "appointment_id", "issuer_id", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "stripe_invoice_id",

@@ -126,19 +126,23 @@ class LinkInvoiceResponse:
                 raise _c.wrong("LinkInvoiceResponse", "customer_id", "a string", _customer_id)
             customer_id = _customer_id
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "stripe_id", stripe_id)
-        _set(obj, "status", status)
-        _set(obj, "subtotal", subtotal)
-        _set(obj, "amount_due", amount_due)
-        _set(obj, "customer_id", customer_id)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a LinkInvoiceResponse: see below
+        obj.id = id
+        obj.stripe_id = stripe_id
+        obj.status = status
+        obj.subtotal = subtotal
+        obj.amount_due = amount_due
+        obj.customer_id = customer_id
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not LinkInvoiceResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = LinkInvoiceResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -157,6 +161,16 @@ class LinkInvoiceResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(LinkInvoiceResponse):
+    """LinkInvoiceResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a LinkInvoiceResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "stripe_id", "status", "subtotal", "amount_due", "customer_id", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -307,8 +307,8 @@ class ListPatientsV3Patient:
             title = UNSET
         else:
             if isinstance(_title, str):
-                if type(_title) is str and _title in PatientTitle._value2member_map_:
-                    title = PatientTitle._value2member_map_[_title]  # type: ignore[assignment]
+                if type(_title) is str and (_member := PatientTitle._value2member_map_.get(_title)) is not None:
+                    title = _member  # type: ignore[assignment]
                 else:
                     title = _c.enum_from_wire(PatientTitle, _title, "ListPatientsV3Patient", "title")
             elif _title is None:
@@ -343,8 +343,8 @@ class ListPatientsV3Patient:
             sex = UNSET
         else:
             if isinstance(_sex, str):
-                if type(_sex) is str and _sex in PatientSex._value2member_map_:
-                    sex = PatientSex._value2member_map_[_sex]  # type: ignore[assignment]
+                if type(_sex) is str and (_member := PatientSex._value2member_map_.get(_sex)) is not None:
+                    sex = _member  # type: ignore[assignment]
                 else:
                     sex = _c.enum_from_wire(PatientSex, _sex, "ListPatientsV3Patient", "sex")
             elif _sex is None:
@@ -352,22 +352,26 @@ class ListPatientsV3Patient:
             else:
                 raise _c.wrong("ListPatientsV3Patient", "sex", "a string or null", _sex)
 
-        obj = _new(cls)
-        _set(obj, "dob", dob)
-        _set(obj, "ehr_partner_id", ehr_partner_id)
-        _set(obj, "emis_id", emis_id)
-        _set(obj, "deceased_at", deceased_at)
-        _set(obj, "ods_code", ods_code)
-        _set(obj, "title", title)
-        _set(obj, "first_name", first_name)
-        _set(obj, "last_name", last_name)
-        _set(obj, "sex", sex)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a ListPatientsV3Patient: see below
+        obj.dob = dob
+        obj.ehr_partner_id = ehr_partner_id
+        obj.emis_id = emis_id
+        obj.deceased_at = deceased_at
+        obj.ods_code = ods_code
+        obj.title = title
+        obj.first_name = first_name
+        obj.last_name = last_name
+        obj.sex = sex
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not ListPatientsV3Patient:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = ListPatientsV3Patient  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -386,6 +390,27 @@ class ListPatientsV3Patient:
         return key in self.additional_properties
 
 
+class _Unchecked(ListPatientsV3Patient):
+    """ListPatientsV3Patient with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a ListPatientsV3Patient before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "dob",
+    "ehr_partner_id",
+    "emis_id",
+    "deceased_at",
+    "ods_code",
+    "title",
+    "first_name",
+    "last_name",
+    "sex",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "dob",

@@ -94,17 +94,21 @@ class MessageAssignee:
             raise _c.wrong("MessageAssignee", "key", "a string", _key)
         key = _key
 
-        obj = _new(cls)
-        _set(obj, "label", label)
-        _set(obj, "value", value)
-        _set(obj, "type_", type_)
-        _set(obj, "key", key)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a MessageAssignee: see below
+        obj.label = label
+        obj.value = value
+        obj.type_ = type_
+        obj.key = key
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not MessageAssignee:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = MessageAssignee  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -123,6 +127,16 @@ class MessageAssignee:
         return key in self.additional_properties
 
 
+class _Unchecked(MessageAssignee):
+    """MessageAssignee with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a MessageAssignee before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("label", "value", "type_", "key", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "label",

@@ -95,17 +95,21 @@ class MessagePatientSummary:
                 raise _c.wrong("MessagePatientSummary", "last_name", "a string", _last_name)
             last_name = _last_name
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "title", title)
-        _set(obj, "first_name", first_name)
-        _set(obj, "last_name", last_name)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a MessagePatientSummary: see below
+        obj.id = id
+        obj.title = title
+        obj.first_name = first_name
+        obj.last_name = last_name
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not MessagePatientSummary:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = MessagePatientSummary  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -124,6 +128,16 @@ class MessagePatientSummary:
         return key in self.additional_properties
 
 
+class _Unchecked(MessagePatientSummary):
+    """MessagePatientSummary with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a MessagePatientSummary before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "title", "first_name", "last_name", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

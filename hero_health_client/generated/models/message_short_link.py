@@ -95,17 +95,21 @@ class MessageShortLink:
                 raise _c.wrong("MessageShortLink", "status", "a string", _status)
             status = _status
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "type_", type_)
-        _set(obj, "name", name)
-        _set(obj, "status", status)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a MessageShortLink: see below
+        obj.id = id
+        obj.type_ = type_
+        obj.name = name
+        obj.status = status
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not MessageShortLink:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = MessageShortLink  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -124,6 +128,16 @@ class MessageShortLink:
         return key in self.additional_properties
 
 
+class _Unchecked(MessageShortLink):
+    """MessageShortLink with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a MessageShortLink before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "type_", "name", "status", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

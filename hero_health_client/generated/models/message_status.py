@@ -119,18 +119,22 @@ class MessageStatus:
         except ResponseValidationError as exc:
             raise exc.nested("MessageStatus", "errors") from None
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "scheduled_send_at", scheduled_send_at)
-        _set(obj, "write_to_record", write_to_record)
-        _set(obj, "status", status)
-        _set(obj, "errors", errors)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a MessageStatus: see below
+        obj.id = id
+        obj.scheduled_send_at = scheduled_send_at
+        obj.write_to_record = write_to_record
+        obj.status = status
+        obj.errors = errors
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not MessageStatus:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = MessageStatus  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -149,6 +153,16 @@ class MessageStatus:
         return key in self.additional_properties
 
 
+class _Unchecked(MessageStatus):
+    """MessageStatus with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a MessageStatus before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "scheduled_send_at", "write_to_record", "status", "errors", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -116,8 +116,11 @@ class MessageStatusDetails:
         except KeyError:
             raise _c.missing("MessageStatusDetails", "response") from None
         response: MessageStatusDetailsResponse
-        if type(_response) is str and _response in MessageStatusDetailsResponse._value2member_map_:
-            response = MessageStatusDetailsResponse._value2member_map_[_response]  # type: ignore[assignment]
+        if (
+            type(_response) is str
+            and (_member := MessageStatusDetailsResponse._value2member_map_.get(_response)) is not None
+        ):
+            response = _member  # type: ignore[assignment]
         else:
             response = _c.enum_from_wire(MessageStatusDetailsResponse, _response, "MessageStatusDetails", "response")
         try:
@@ -132,17 +135,21 @@ class MessageStatusDetails:
         else:
             raise _c.wrong("MessageStatusDetails", "failure_reason", "a string or null", _failure_reason)
 
-        obj = _new(cls)
-        _set(obj, "write_to_record_at", write_to_record_at)
-        _set(obj, "sent_at", sent_at)
-        _set(obj, "response", response)
-        _set(obj, "failure_reason", failure_reason)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a MessageStatusDetails: see below
+        obj.write_to_record_at = write_to_record_at
+        obj.sent_at = sent_at
+        obj.response = response
+        obj.failure_reason = failure_reason
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not MessageStatusDetails:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = MessageStatusDetails  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -161,6 +168,16 @@ class MessageStatusDetails:
         return key in self.additional_properties
 
 
+class _Unchecked(MessageStatusDetails):
+    """MessageStatusDetails with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a MessageStatusDetails before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("write_to_record_at", "sent_at", "response", "failure_reason", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "write_to_record_at",

@@ -96,17 +96,21 @@ class NoteAdmin:
                 raise _c.wrong("NoteAdmin", "full_name", "a string", _full_name)
             full_name = _full_name
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "first_name", first_name)
-        _set(obj, "last_name", last_name)
-        _set(obj, "full_name", full_name)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a NoteAdmin: see below
+        obj.id = id
+        obj.first_name = first_name
+        obj.last_name = last_name
+        obj.full_name = full_name
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not NoteAdmin:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = NoteAdmin  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -125,6 +129,16 @@ class NoteAdmin:
         return key in self.additional_properties
 
 
+class _Unchecked(NoteAdmin):
+    """NoteAdmin with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a NoteAdmin before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "first_name", "last_name", "full_name", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -65,19 +65,25 @@ class PatientEhrCandidateIdentifier:
         except KeyError:
             raise _c.missing("PatientEhrCandidateIdentifier", "source") from None
         source: PatientIdentifierSource
-        if type(_source) is str and _source in PatientIdentifierSource._value2member_map_:
-            source = PatientIdentifierSource._value2member_map_[_source]  # type: ignore[assignment]
+        if type(_source) is str and (_member := PatientIdentifierSource._value2member_map_.get(_source)) is not None:
+            source = _member  # type: ignore[assignment]
         else:
             source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientEhrCandidateIdentifier", "source")
 
-        obj = _new(cls)
-        _set(obj, "source", source)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(
+            _Unchecked
+        )  # set without the constructor's checks, then made a PatientEhrCandidateIdentifier: see below
+        obj.source = source
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not PatientEhrCandidateIdentifier:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = PatientEhrCandidateIdentifier  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -96,6 +102,16 @@ class PatientEhrCandidateIdentifier:
         return key in self.additional_properties
 
 
+class _Unchecked(PatientEhrCandidateIdentifier):
+    """PatientEhrCandidateIdentifier with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a PatientEhrCandidateIdentifier before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("source", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "source",

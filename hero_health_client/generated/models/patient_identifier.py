@@ -130,8 +130,8 @@ class PatientIdentifier:
         except KeyError:
             raise _c.missing("PatientIdentifier", "source") from None
         source: PatientIdentifierSource
-        if type(_source) is str and _source in PatientIdentifierSource._value2member_map_:
-            source = PatientIdentifierSource._value2member_map_[_source]  # type: ignore[assignment]
+        if type(_source) is str and (_member := PatientIdentifierSource._value2member_map_.get(_source)) is not None:
+            source = _member  # type: ignore[assignment]
         else:
             source = _c.enum_from_wire(PatientIdentifierSource, _source, "PatientIdentifier", "source")
         try:
@@ -139,8 +139,8 @@ class PatientIdentifier:
         except KeyError:
             raise _c.missing("PatientIdentifier", "name") from None
         name: PatientIdentifierName
-        if type(_name) is str and _name in PatientIdentifierName._value2member_map_:
-            name = PatientIdentifierName._value2member_map_[_name]  # type: ignore[assignment]
+        if type(_name) is str and (_member := PatientIdentifierName._value2member_map_.get(_name)) is not None:
+            name = _member  # type: ignore[assignment]
         else:
             name = _c.enum_from_wire(PatientIdentifierName, _name, "PatientIdentifier", "name")
         try:
@@ -148,8 +148,8 @@ class PatientIdentifier:
         except KeyError:
             raise _c.missing("PatientIdentifier", "role") from None
         role: PatientIdentifierRole
-        if type(_role) is str and _role in PatientIdentifierRole._value2member_map_:
-            role = PatientIdentifierRole._value2member_map_[_role]  # type: ignore[assignment]
+        if type(_role) is str and (_member := PatientIdentifierRole._value2member_map_.get(_role)) is not None:
+            role = _member  # type: ignore[assignment]
         else:
             role = _c.enum_from_wire(PatientIdentifierRole, _role, "PatientIdentifier", "role")
         try:
@@ -157,8 +157,8 @@ class PatientIdentifier:
         except KeyError:
             raise _c.missing("PatientIdentifier", "label") from None
         label: PatientIdentifierLabel
-        if type(_label) is str and _label in PatientIdentifierLabel._value2member_map_:
-            label = PatientIdentifierLabel._value2member_map_[_label]  # type: ignore[assignment]
+        if type(_label) is str and (_member := PatientIdentifierLabel._value2member_map_.get(_label)) is not None:
+            label = _member  # type: ignore[assignment]
         else:
             label = _c.enum_from_wire(PatientIdentifierLabel, _label, "PatientIdentifier", "label")
         try:
@@ -170,18 +170,22 @@ class PatientIdentifier:
             raise _c.wrong("PatientIdentifier", "value", "a string", _value)
         value = _value
 
-        obj = _new(cls)
-        _set(obj, "source", source)
-        _set(obj, "name", name)
-        _set(obj, "role", role)
-        _set(obj, "label", label)
-        _set(obj, "value", value)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a PatientIdentifier: see below
+        obj.source = source
+        obj.name = name
+        obj.role = role
+        obj.label = label
+        obj.value = value
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not PatientIdentifier:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = PatientIdentifier  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -200,6 +204,16 @@ class PatientIdentifier:
         return key in self.additional_properties
 
 
+class _Unchecked(PatientIdentifier):
+    """PatientIdentifier with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a PatientIdentifier before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("source", "name", "role", "label", "value", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "source",

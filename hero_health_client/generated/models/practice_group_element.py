@@ -107,16 +107,20 @@ class PracticeGroupElement:
             else:
                 raise _c.wrong("PracticeGroupElement", "element", "PracticeGroupElementElementType0 or null", _element)
 
-        obj = _new(cls)
-        _set(obj, "version", version)
-        _set(obj, "config", config)
-        _set(obj, "element", element)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a PracticeGroupElement: see below
+        obj.version = version
+        obj.config = config
+        obj.element = element
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not PracticeGroupElement:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = PracticeGroupElement  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -135,6 +139,16 @@ class PracticeGroupElement:
         return key in self.additional_properties
 
 
+class _Unchecked(PracticeGroupElement):
+    """PracticeGroupElement with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a PracticeGroupElement before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("version", "config", "element", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "version",

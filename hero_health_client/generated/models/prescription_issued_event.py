@@ -97,8 +97,11 @@ class PrescriptionIssuedEvent:
         except KeyError:
             raise _c.missing("PrescriptionIssuedEvent", "object") from None
         object_: PrescriptionIssuedEventObject
-        if type(_object_) is str and _object_ in PrescriptionIssuedEventObject._value2member_map_:
-            object_ = PrescriptionIssuedEventObject._value2member_map_[_object_]  # type: ignore[assignment]
+        if (
+            type(_object_) is str
+            and (_member := PrescriptionIssuedEventObject._value2member_map_.get(_object_)) is not None
+        ):
+            object_ = _member  # type: ignore[assignment]
         else:
             object_ = _c.enum_from_wire(PrescriptionIssuedEventObject, _object_, "PrescriptionIssuedEvent", "object")
         try:
@@ -122,22 +125,26 @@ class PrescriptionIssuedEvent:
         except KeyError:
             raise _c.missing("PrescriptionIssuedEvent", "event") from None
         event: PrescriptionIssuedEventEvent
-        if type(_event) is str and _event in PrescriptionIssuedEventEvent._value2member_map_:
-            event = PrescriptionIssuedEventEvent._value2member_map_[_event]  # type: ignore[assignment]
+        if type(_event) is str and (_member := PrescriptionIssuedEventEvent._value2member_map_.get(_event)) is not None:
+            event = _member  # type: ignore[assignment]
         else:
             event = _c.enum_from_wire(PrescriptionIssuedEventEvent, _event, "PrescriptionIssuedEvent", "event")
 
-        obj = _new(cls)
-        _set(obj, "object_", object_)
-        _set(obj, "id", id)
-        _set(obj, "practice_group_id", practice_group_id)
-        _set(obj, "event", event)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a PrescriptionIssuedEvent: see below
+        obj.object_ = object_
+        obj.id = id
+        obj.practice_group_id = practice_group_id
+        obj.event = event
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not PrescriptionIssuedEvent:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = PrescriptionIssuedEvent  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -156,6 +163,16 @@ class PrescriptionIssuedEvent:
         return key in self.additional_properties
 
 
+class _Unchecked(PrescriptionIssuedEvent):
+    """PrescriptionIssuedEvent with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a PrescriptionIssuedEvent before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("object_", "id", "practice_group_id", "event", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "object",

@@ -50,14 +50,20 @@ class PreviewPatientMergeRequest:
                 raise _c.wrong("PreviewPatientMergeRequest", "patient_id", "a string", _patient_id)
             patient_id = _patient_id
 
-        obj = _new(cls)
-        _set(obj, "patient_id", patient_id)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(
+            _Unchecked
+        )  # set without the constructor's checks, then made a PreviewPatientMergeRequest: see below
+        obj.patient_id = patient_id
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not PreviewPatientMergeRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = PreviewPatientMergeRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -76,6 +82,16 @@ class PreviewPatientMergeRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(PreviewPatientMergeRequest):
+    """PreviewPatientMergeRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a PreviewPatientMergeRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("patient_id", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "patient_id",

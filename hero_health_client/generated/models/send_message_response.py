@@ -219,22 +219,26 @@ class SendMessageResponse:
             else:
                 raise _c.wrong("SendMessageResponse", "send_at", "a string or null", _send_at)
 
-        obj = _new(cls)
-        _set(obj, "message_id", message_id)
-        _set(obj, "content", content)
-        _set(obj, "created_at", created_at)
-        _set(obj, "write_to_record", write_to_record)
-        _set(obj, "snomed_code", snomed_code)
-        _set(obj, "auth_token", auth_token)
-        _set(obj, "confirm_write_to_record_url", confirm_write_to_record_url)
-        _set(obj, "submitted_by", submitted_by)
-        _set(obj, "send_at", send_at)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a SendMessageResponse: see below
+        obj.message_id = message_id
+        obj.content = content
+        obj.created_at = created_at
+        obj.write_to_record = write_to_record
+        obj.snomed_code = snomed_code
+        obj.auth_token = auth_token
+        obj.confirm_write_to_record_url = confirm_write_to_record_url
+        obj.submitted_by = submitted_by
+        obj.send_at = send_at
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not SendMessageResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = SendMessageResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -253,6 +257,27 @@ class SendMessageResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(SendMessageResponse):
+    """SendMessageResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a SendMessageResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "message_id",
+    "content",
+    "created_at",
+    "write_to_record",
+    "snomed_code",
+    "auth_token",
+    "confirm_write_to_record_url",
+    "submitted_by",
+    "send_at",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "message_id",

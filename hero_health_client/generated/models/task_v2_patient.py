@@ -170,19 +170,23 @@ class TaskV2Patient:
             else:
                 raise _c.wrong("TaskV2Patient", "deceased_at", "a string or null", _deceased_at)
 
-        obj = _new(cls)
-        _set(obj, "id", id)
-        _set(obj, "dob", dob)
-        _set(obj, "uid", uid)
-        _set(obj, "ehr_partner_id", ehr_partner_id)
-        _set(obj, "emis_id", emis_id)
-        _set(obj, "deceased_at", deceased_at)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a TaskV2Patient: see below
+        obj.id = id
+        obj.dob = dob
+        obj.uid = uid
+        obj.ehr_partner_id = ehr_partner_id
+        obj.emis_id = emis_id
+        obj.deceased_at = deceased_at
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not TaskV2Patient:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = TaskV2Patient  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -201,6 +205,16 @@ class TaskV2Patient:
         return key in self.additional_properties
 
 
+class _Unchecked(TaskV2Patient):
+    """TaskV2Patient with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a TaskV2Patient before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("id", "dob", "uid", "ehr_partner_id", "emis_id", "deceased_at", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "id",

@@ -49,14 +49,18 @@ class UpdateAdminResponse:
             raise _c.wrong("UpdateAdminResponse", "admin_id", "a string", _admin_id)
         admin_id = _admin_id
 
-        obj = _new(cls)
-        _set(obj, "admin_id", admin_id)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a UpdateAdminResponse: see below
+        obj.admin_id = admin_id
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not UpdateAdminResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = UpdateAdminResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -75,6 +79,16 @@ class UpdateAdminResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(UpdateAdminResponse):
+    """UpdateAdminResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a UpdateAdminResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("admin_id", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "admin_id",

@@ -83,16 +83,20 @@ class UpdateBookingLinkRequest:
                 raise _c.wrong("UpdateBookingLinkRequest", "practitioner_id", "a string", _practitioner_id)
             practitioner_id = _practitioner_id
 
-        obj = _new(cls)
-        _set(obj, "appointment_type_id", appointment_type_id)
-        _set(obj, "location_id", location_id)
-        _set(obj, "practitioner_id", practitioner_id)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a UpdateBookingLinkRequest: see below
+        obj.appointment_type_id = appointment_type_id
+        obj.location_id = location_id
+        obj.practitioner_id = practitioner_id
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not UpdateBookingLinkRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = UpdateBookingLinkRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -111,6 +115,16 @@ class UpdateBookingLinkRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(UpdateBookingLinkRequest):
+    """UpdateBookingLinkRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a UpdateBookingLinkRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("appointment_type_id", "location_id", "practitioner_id", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "appointment_type_id",

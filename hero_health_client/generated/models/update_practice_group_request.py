@@ -137,18 +137,24 @@ class UpdatePracticeGroupRequest:
             except ResponseValidationError as exc:
                 raise exc.nested("UpdatePracticeGroupRequest", "address") from None
 
-        obj = _new(cls)
-        _set(obj, "name", name)
-        _set(obj, "prescription_partner_enabled", prescription_partner_enabled)
-        _set(obj, "prescription_partner", prescription_partner)
-        _set(obj, "prescription_partner_credentials", prescription_partner_credentials)
-        _set(obj, "address", address)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(
+            _Unchecked
+        )  # set without the constructor's checks, then made a UpdatePracticeGroupRequest: see below
+        obj.name = name
+        obj.prescription_partner_enabled = prescription_partner_enabled
+        obj.prescription_partner = prescription_partner
+        obj.prescription_partner_credentials = prescription_partner_credentials
+        obj.address = address
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not UpdatePracticeGroupRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = UpdatePracticeGroupRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -167,6 +173,23 @@ class UpdatePracticeGroupRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(UpdatePracticeGroupRequest):
+    """UpdatePracticeGroupRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a UpdatePracticeGroupRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = (
+    "name",
+    "prescription_partner_enabled",
+    "prescription_partner",
+    "prescription_partner_credentials",
+    "address",
+    "additional_properties",
+)
 _KNOWN_KEYS = frozenset(
     {
         "name",

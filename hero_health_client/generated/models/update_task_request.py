@@ -138,8 +138,8 @@ class UpdateTaskRequest:
         if _status is UNSET:
             status = UNSET
         else:
-            if type(_status) is str and _status in TaskStatus._value2member_map_:
-                status = TaskStatus._value2member_map_[_status]  # type: ignore[assignment]
+            if type(_status) is str and (_member := TaskStatus._value2member_map_.get(_status)) is not None:
+                status = _member  # type: ignore[assignment]
             else:
                 status = _c.enum_from_wire(TaskStatus, _status, "UpdateTaskRequest", "status")
         _priority = src.get("priority", UNSET)
@@ -147,8 +147,11 @@ class UpdateTaskRequest:
         if _priority is UNSET:
             priority = UNSET
         else:
-            if type(_priority) is str and _priority in UpdateTaskRequestPriority._value2member_map_:
-                priority = UpdateTaskRequestPriority._value2member_map_[_priority]  # type: ignore[assignment]
+            if (
+                type(_priority) is str
+                and (_member := UpdateTaskRequestPriority._value2member_map_.get(_priority)) is not None
+            ):
+                priority = _member  # type: ignore[assignment]
             else:
                 priority = _c.enum_from_wire(UpdateTaskRequestPriority, _priority, "UpdateTaskRequest", "priority")
         _assignee_type = src.get("assignee_type", UNSET)
@@ -156,8 +159,11 @@ class UpdateTaskRequest:
         if _assignee_type is UNSET:
             assignee_type = UNSET
         else:
-            if type(_assignee_type) is str and _assignee_type in UpdateTaskRequestAssigneeType._value2member_map_:
-                assignee_type = UpdateTaskRequestAssigneeType._value2member_map_[_assignee_type]  # type: ignore[assignment]
+            if (
+                type(_assignee_type) is str
+                and (_member := UpdateTaskRequestAssigneeType._value2member_map_.get(_assignee_type)) is not None
+            ):
+                assignee_type = _member  # type: ignore[assignment]
             else:
                 assignee_type = _c.enum_from_wire(
                     UpdateTaskRequestAssigneeType, _assignee_type, "UpdateTaskRequest", "assignee_type"
@@ -171,17 +177,21 @@ class UpdateTaskRequest:
                 raise _c.wrong("UpdateTaskRequest", "assignee_id", "a string", _assignee_id)
             assignee_id = _assignee_id
 
-        obj = _new(cls)
-        _set(obj, "status", status)
-        _set(obj, "priority", priority)
-        _set(obj, "assignee_type", assignee_type)
-        _set(obj, "assignee_id", assignee_id)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a UpdateTaskRequest: see below
+        obj.status = status
+        obj.priority = priority
+        obj.assignee_type = assignee_type
+        obj.assignee_id = assignee_id
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not UpdateTaskRequest:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = UpdateTaskRequest  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -200,6 +210,16 @@ class UpdateTaskRequest:
         return key in self.additional_properties
 
 
+class _Unchecked(UpdateTaskRequest):
+    """UpdateTaskRequest with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a UpdateTaskRequest before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("status", "priority", "assignee_type", "assignee_id", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "status",

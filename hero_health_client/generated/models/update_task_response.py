@@ -52,14 +52,18 @@ class UpdateTaskResponse:
         except ResponseValidationError as exc:
             raise exc.nested("UpdateTaskResponse", "data") from None
 
-        obj = _new(cls)
-        _set(obj, "data", data)
-        _set(
-            obj,
-            "additional_properties",
-            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS},
+        obj = _new(_Unchecked)  # set without the constructor's checks, then made a UpdateTaskResponse: see below
+        obj.data = data
+        obj.additional_properties = (
+            {} if _KNOWN_KEYS.issuperset(src) else {k: v for k, v in src.items() if k not in _KNOWN_KEYS}
         )
-        return obj
+        if cls is not UpdateTaskResponse:  # a subclass may have other slots: copy the fields the slow way
+            made = _new(cls)
+            for _field in _FIELDS:
+                _set(made, _field, getattr(obj, _field))
+            return made
+        obj.__class__ = UpdateTaskResponse  # type: ignore[assignment]
+        return obj  # type: ignore[return-value]
 
     @property
     def additional_keys(self) -> list[str]:
@@ -78,6 +82,16 @@ class UpdateTaskResponse:
         return key in self.additional_properties
 
 
+class _Unchecked(UpdateTaskResponse):
+    """UpdateTaskResponse with plain attribute assignment, for ``from_dict`` alone: an answer is checked for its shape
+    there, so the checks attrs runs on every assignment (for what callers build) are not needed, and setting fields
+    this way costs a quarter as much. Every instance becomes a UpdateTaskResponse before ``from_dict`` returns it."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+
+
+_FIELDS = ("data", "additional_properties")
 _KNOWN_KEYS = frozenset(
     {
         "data",
