@@ -1,11 +1,12 @@
 """Async Python SDK for the Hero Health Public API.
 
     from hero_health_client import HeroClient
-    from hero_health_client.generated.api.messages import send_message
-    from hero_health_client.generated.models import SendMessageRequest
 
-The hand-written names live here. Endpoint functions (one module per operation, grouped by tag) and models are
-generated from openapi.yaml into ``hero_health_client.generated``.
+    async with HeroClient() as hero:  # HERO_API_KEY, HERO_PRACTICE_GROUP_ID from the environment
+        sent = await hero.messages.send_message(patient_id="943", message_type="sms", message_string="Hello")
+
+The public names live here; models and enums are in ``hero_health_client.types``. The client's groups, endpoint
+functions and models are generated from openapi.yaml into ``hero_health_client.generated``.
 """
 
 import importlib
