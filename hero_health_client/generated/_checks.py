@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import gc
 import math
 import re
@@ -49,7 +50,7 @@ def received(value: object) -> str:
     return type(value).__name__
 
 
-def _pattern(pattern: str) -> re.Pattern[str]:
+def spec_pattern(pattern: str) -> re.Pattern[str]:
     """The spec's (ECMA-262) pattern for Python: there ``$`` ends the string, here it also matches before a final
     newline, so an unescaped ``$`` becomes ``\\Z``; and ``\\d`` means 0-9 only (``re.ASCII``)."""
     compiled = _PATTERNS.get(pattern)
@@ -58,11 +59,12 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
+@functools.cache  # endpoint functions ask for their parameters' checks on every call: build each once
 def string(
     *, min_length: int | None = None, max_length: int | None = None, pattern: str | None = None, fmt: str | None = None
 ) -> Check:
     """A ``str``, with the spec's length, pattern and format (``email``, ``uri``) constraints."""
-    compiled = _pattern(pattern) if pattern is not None else None
+    compiled = spec_pattern(pattern) if pattern is not None else None
     if fmt == "email":
         expected = "an email address"
     elif fmt == "uri":
@@ -138,6 +140,7 @@ def unset(value: Any) -> Problem:
     return None if value is UNSET else ("", "UNSET", received(value))
 
 
+@functools.cache
 def instance(cls: type, expected: str | None = None) -> Check:
     """An instance of a generated model or enum class."""
     text = expected or f"a {cls.__name__}"
@@ -148,6 +151,7 @@ def instance(cls: type, expected: str | None = None) -> Check:
     return check
 
 
+@functools.cache
 def list_of(item: Check) -> Check:
     def check(value: Any) -> Problem:
         if not isinstance(value, list):
@@ -161,6 +165,7 @@ def list_of(item: Check) -> Check:
     return check
 
 
+@functools.cache
 def one_of(*choices: Check) -> Check:
     """Any of ``choices``; the message lists what each would have taken."""
 

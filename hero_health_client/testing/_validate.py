@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from ..generated import models
+from ..generated._checks import spec_pattern
 from ..generated._examples import OperationExample, Parameter
 from ..generated.errors import RequestValidationError, ResponseValidationError
 
@@ -178,7 +179,7 @@ def _scalar_problem(schema: Mapping[str, Any], value: str) -> str | None:
     if kind == "boolean" and value not in ("true", "false"):
         return _describe(schema)
     if kind == "string":
-        if schema.get("pattern") and re.search(schema["pattern"], value) is None:
+        if schema.get("pattern") and spec_pattern(schema["pattern"]).search(value) is None:
             return _describe(schema)
         if len(value) < schema.get("minLength", 0):
             return f"{_describe(schema)} of at least {schema['minLength']} characters"
