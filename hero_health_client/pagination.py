@@ -6,6 +6,7 @@ import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from .generated._groups import pages
 from .generated.types import Unset
 
 
@@ -26,7 +27,8 @@ async def paginate(
 
     ``fn`` is a generated ``asyncio`` function whose answer has ``data`` (the items) and ``count`` (the total);
     ``kwargs`` go to every call (``client=`` among them). Stops once ``count`` items were yielded, or at the
-    first short or empty page when the answer has no count. Pages are 0-based, as in Hero's examples.
+    first short or empty page when the answer has no count. Pages are 0-based, as in Hero's examples. The client's
+    ``iter_...`` methods do the same with typed items; this is for calling generated functions directly.
 
         async for admin in paginate(list_admins.asyncio, client=hero, page_size=50):
             ...
@@ -34,18 +36,13 @@ async def paginate(
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, got {page_size}")
     as_index, as_size = _page_type(fn, "page_index"), _page_type(fn, "page_size")
-    seen = 0
-    page = first_page
-    while True:
-        result = await fn(page_index=as_index(page), page_size=as_size(page_size), **kwargs)
+
+    async def fetch(index: int, size: int) -> tuple[list[Any], object]:
+        result = await fn(page_index=as_index(index), page_size=as_size(size), **kwargs)
         items = getattr(result, "data", None)
         if items is None or isinstance(items, Unset):
             raise TypeError(f"{getattr(fn, '__module__', fn)} does not answer with a `data` list; it cannot paginate")
-        for item in items:
-            yield item
-        seen += len(items)
-        count = getattr(result, "count", None)
-        total = int(count) if isinstance(count, int | float) and not isinstance(count, bool) else None
-        if not items or (total is not None and seen >= total) or (total is None and len(items) < page_size):
-            return
-        page += 1
+        return list(items), getattr(result, "count", None)
+
+    async for item in pages(fetch, page_size, first_page):  # the stop rule the iter_ methods use
+        yield item

@@ -117,12 +117,13 @@ def paginate(
     for name, value, least in (("page_size", page_size, 1), ("first_page", first_page, 0)):
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise RequestValidationError(f"{field}.{name}", f"an integer of at least {least}", type(value).__name__)
-    return _pages(fetch, page_size, first_page)
+    return pages(fetch, page_size, first_page)
 
 
-async def _pages(
+async def pages(
     fetch: Callable[[int, int], Awaitable[tuple[list[T], object]]], page_size: int, first_page: int
 ) -> AsyncIterator[T]:
+    """The page loop of ``paginate``, without its argument checks (``hero_health_client.paginate`` uses it too)."""
     seen, page = 0, first_page
     while True:
         items, count = await fetch(page, page_size)
