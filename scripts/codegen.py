@@ -210,8 +210,6 @@ class Codegen:
         """``Literal["sms", "email"]`` for a str enum's values, for signatures that accept the plain value."""
         return f"Literal[{', '.join(repr(v) for v in prop.values.values())}]"
 
-    declaration = staticmethod(lambda prop: declaration(prop))
-
     # --- parsing answers ---------------------------------------------------------------------------------------
 
     def field_parse(self, model_name: str, prop: Any, source: str) -> str:

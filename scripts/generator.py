@@ -44,6 +44,7 @@ def install(spec: dict[str, Any]) -> None:
         original_init(self, *args, **kwargs)
         self.env.globals.update(
             codegen=codegen.Codegen(spec),
+            declaration=codegen.declaration,
             group_class=codegen.group_class,
             group_method=codegen.group_method,
             group_iterator=codegen.group_iterator,
