@@ -71,6 +71,10 @@ class Telemetry:
         self._tracer_for: tuple[Any, Any] = (None, None)  # (provider, tracer)
         self._meters_for: tuple[Any, Any] = (None, None)  # (provider, _Instruments)
 
+    def call(self, method: str, template: str) -> Call | NoCall:
+        """The telemetry object of one request: a recording ``Call``, or ``NO_CALL`` when nothing is configured."""
+        return self.start(method, template) or NO_CALL
+
     def start(self, method: str, template: str) -> Call | None:
         """A Call for one request, or None (cheaply) when neither tracing nor metrics is configured."""
         tracer_provider = _configured("opentelemetry.trace", "get_tracer_provider")
@@ -213,3 +217,37 @@ class Call:
             )
             span.set_status(self._trace.Status(self._trace.StatusCode.ERROR))
         span.end()
+
+
+class NoCall:
+    """The telemetry of a call that records nothing (telemetry off, or no provider configured).
+
+    It has ``Call``'s methods, each doing nothing, so a send loop calls them unconditionally: no ``if telemetry``
+    branch in any loop, and the cost of an unrecorded call is a few empty method calls.
+    """
+
+    __slots__ = ()
+
+    def limiter_granted(self, waited: float, reason: str | None) -> None:
+        pass
+
+    def attempt_started(self, attempt: int, retry_reason: str | None) -> None:
+        pass
+
+    def attempt_ended(self, status: int | None, error_type: str | None) -> None:
+        pass
+
+    def end(self, status: int | None, error: BaseException | None) -> None:
+        pass
+
+
+NO_CALL = NoCall()
+
+
+class TelemetryOff:
+    """``HeroClient(telemetry=False)``: like ``Telemetry``, but every call gets ``NO_CALL``."""
+
+    __slots__ = ()
+
+    def call(self, method: str, template: str) -> NoCall:
+        return NO_CALL

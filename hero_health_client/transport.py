@@ -12,107 +12,53 @@ remaining pause) at once, without sending. Nobody is held for a wait longer than
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import logging
-import math
-import random
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
+from ._attempts import Attempts, LimiterGate
 from ._redact import masked_request, path_template
 from .errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,
-    RateLimitError,
     ResponseValidationError,
     error_for_response,
 )
-from .limits import KeyPausedError, Permit, RateLimiter, accepts_keyword
+from .limits import PRIORITIES, RateLimiter
+from .retries import (
+    IDEMPOTENT_METHODS,
+    MAX_PAUSE,
+    NOT_SENT_ERRORS,
+    RETRYABLE_STATUSES,
+    Decision,
+    Outcome,
+    RetryPolicy,
+    parse_retry_after,
+)
+from .stats import ClientStats
+from .telemetry import Telemetry, TelemetryOff
 
-if TYPE_CHECKING:
-    from .telemetry import Call, Telemetry
+# Re-exported: they were defined here before retries.py and stats.py existed, and callers import them from here.
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "MAX_PAUSE",
+    "NOT_SENT_ERRORS",
+    "PRIORITIES",
+    "PRIORITY_EXTENSION",
+    "RETRYABLE_STATUSES",
+    "RETRY_EXTENSION",
+    "ClientStats",
+    "HeroTransport",
+    "OptionsTransport",
+    "RetryPolicy",
+    "parse_retry_after",
+]
 
-logger = logging.getLogger("hero_health_client")
-
-# Methods whose repetition has the same effect as one request: safe to retry whatever happened.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# Failures that prove the request never left: safe to retry even a POST.
-NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # The request extension through which a view made by HeroClient.with_options() overrides the RetryPolicy.
 RETRY_EXTENSION = "hero_retry_policy"
 # The request extension through which a with_options(priority=) view names its rate-limiter lane.
 PRIORITY_EXTENSION = "hero_priority"
-PRIORITIES = ("interactive", "bulk")
-# The longest a 429 pauses the key: a sanity bound on a Retry-After that claims hours or days.
-MAX_PAUSE = 3600.0
-
-
-@dataclass
-class RetryPolicy:
-    """How often and how patiently to retry: exponential backoff with full jitter, Retry-After honoured."""
-
-    max_retries: int = 2
-    backoff_base: float = 0.5
-    backoff_max: float = 8.0
-    max_retry_after: float = 60.0  # a longer wait for a 429 pause is raised as RateLimitError instead of waited out
-
-    def __post_init__(self) -> None:
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError(f"max_retries must be a whole number >= 0, got {self.max_retries!r}")
-        value = self.max_retry_after
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-            raise ValueError(f"max_retry_after must be a finite number of seconds >= 0, got {value!r}")
-
-    def backoff(self, attempt: int) -> float:
-        return random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))
-
-
-@dataclass
-class ClientStats:
-    """Counters for one client: what its callers cost."""
-
-    requests: int = 0  # attempts that went to the network, retries included
-    retries: int = 0
-    rate_limited: int = 0  # 429 answers received
-    limiter_wait: float = 0.0  # seconds spent waiting for the rate limiter, summed over requests (not wall time)
-    limiter_waits: int = 0  # limiter grants (one per attempt that went through the limiter)
-    limiter_wait_max: float = 0.0  # the longest single wait for the rate limiter, in seconds
-    by_status: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def limiter_wait_mean(self) -> float:
-        """Mean seconds one attempt waited for the rate limiter (0.0 before any)."""
-        return self.limiter_wait / self.limiter_waits if self.limiter_waits else 0.0
-
-    def record_limiter_wait(self, waited: float) -> None:
-        self.limiter_wait += waited
-        self.limiter_waits += 1
-        if waited > self.limiter_wait_max:
-            self.limiter_wait_max = waited
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None  # "nan" or "inf" is not a wait
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 async def _read_error_answer(response: httpx.Response, request: httpx.Request) -> httpx.Response:
@@ -128,8 +74,19 @@ async def _read_error_answer(response: httpx.Response, request: httpx.Request) -
     return response
 
 
+def _linger(request: httpx.Request) -> float:
+    """How long an unanswered attempt may still reach Hero (queued in a proxy, say): its connect, write and read
+    timeouts from now."""
+    timeouts = request.extensions.get("timeout") or {}
+    return sum(float(timeouts.get(part) or 0.0) for part in ("connect", "write", "read"))
+
+
 class HeroTransport(httpx.AsyncBaseTransport):
-    """Wraps the real transport; one instance per HeroClient, the limiter shared per API key."""
+    """Wraps the real transport; one instance per HeroClient, the limiter shared per API key.
+
+    The send loop here is mechanism only: what to record is ``_attempts.Attempts``, whether to retry is
+    ``retries.RetryPolicy.decide``, and the limiter is reached through ``_attempts.LimiterGate``.
+    """
 
     def __init__(
         self,
@@ -143,52 +100,18 @@ class HeroTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._inner = inner
         self._auth_headers = auth_headers
-        self._limiter = limiter
+        self._gate = LimiterGate(limiter)
         self._retry = retry
         self.stats = stats
         self.closed = False
-        self._telemetry = telemetry
-        # Optional parts of the limiter protocol, used when the limiter (a custom one may not) supports them.
-        self._max_wait = limiter is not None and accepts_keyword(type(limiter).acquire, "max_wait")
-        self._priority = limiter is not None and accepts_keyword(type(limiter).acquire, "priority")
+        self._telemetry: Telemetry | TelemetryOff = telemetry if telemetry is not None else TelemetryOff()
+
+    @property
+    def _limiter(self) -> RateLimiter | None:
+        return self._gate.limiter
 
     def __repr__(self) -> str:
         return f"<HeroTransport limiter={self._limiter!r} retries={self._retry.max_retries}>"
-
-    async def _acquire(self, route: str, retry: RetryPolicy, priority: str | None) -> Permit | None:
-        if self._limiter is None:
-            return None
-        options: dict[str, Any] = {}
-        if self._max_wait:
-            options["max_wait"] = retry.max_retry_after
-        if priority is not None and self._priority:
-            options["priority"] = priority
-        if not options:
-            return await self._limiter.acquire()
-        try:
-            return await self._limiter.acquire(**options)
-        except KeyPausedError as paused:
-            # A wait nobody asked for: the key is paused (an earlier 429) beyond this caller's max_retry_after.
-            limited = RateLimitError(
-                status_code=429,
-                error=None,
-                message=None,
-                response=None,
-                route=route,
-                detail=f"key paused by an earlier 429, retry after {paused.retry_after:.1f}s",
-            )
-            limited.retry_after = paused.retry_after
-            raise limited from None
-
-    async def _release(self, permit: Permit, unanswered: bool, request: httpx.Request) -> None:
-        if not unanswered or not accepts_keyword(type(permit).release, "linger"):
-            await permit.release()
-            return
-        # No answer: the request may still reach Hero (queued in a proxy, say). Count it until a window after the
-        # latest it could plausibly arrive: this attempt's connect, write and read timeouts from now.
-        timeouts = request.extensions.get("timeout") or {}
-        linger = sum(float(timeouts.get(part) or 0.0) for part in ("connect", "write", "read"))
-        await permit.release(linger=linger)  # type: ignore[call-arg]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.closed:
@@ -197,125 +120,95 @@ class HeroTransport(httpx.AsyncBaseTransport):
         retry: RetryPolicy = request.extensions.get(RETRY_EXTENSION) or self._retry  # with_options() may set it
         method = request.method
         template = request.extensions.get("path_template") or path_template(request.url.path)
-        route = f"{method} {template}"
-        call = self._telemetry.start(method, template) if self._telemetry is not None else None
-        if call is None:
-            return await self._send(request, retry, route, None)
-        status: int | None = None
+        call = self._telemetry.call(method, template)
+        attempts = Attempts(method, f"{method} {template}", retry, self.stats, call)
         try:
-            response = await self._send(request, retry, route, call)
-            status = response.status_code
+            response = await self._send(request, attempts)
         except BaseException as exc:
             call.end(None, exc)
             raise
-        call.end(status, None)
+        call.end(response.status_code, None)
         return response
 
-    async def _send(self, request: httpx.Request, retry: RetryPolicy, route: str, call: Call | None) -> httpx.Response:
-        """The retry loop: limiter, attempt, error mapping; ``call`` records spans and metrics when on."""
-        method = request.method
-        priority: str | None = request.extensions.get(PRIORITY_EXTENSION)
-        attempt = 0
-        retry_reason: str | None = None
+    async def _send(self, request: httpx.Request, attempts: Attempts) -> httpx.Response:
+        """The retry loop: one attempt after another until one returns an answer or raises."""
         while True:
-            permit = await self._acquire(route, retry, priority)
-            if permit is not None:
-                self.stats.record_limiter_wait(permit.waited)
-                if call is not None:
-                    call.limiter_granted(permit.waited, getattr(permit, "reason", None))
-            if call is not None:
-                call.attempt_started(attempt, retry_reason)
-            started = time.monotonic()
-            self.stats.requests += 1
-            failure: httpx.TransportError | None = None
-            unanswered = True  # until an answer, or a failure that proves nothing left, says otherwise
-            try:
-                response = await self._inner.handle_async_request(request)
-                unanswered = False
-            except httpx.TransportError as exc:
-                failure = exc
-                unanswered = not isinstance(exc, NOT_SENT_ERRORS)
-            finally:
-                # The answer (or the failure) is in: Hero has seen this request, or never will, or (no answer) may
-                # still see it. Release before any backoff, so the place is not held while this caller sleeps.
-                if permit is not None:
-                    await self._release(permit, unanswered, request)
-            elapsed = time.monotonic() - started
+            result = await self._attempt(request, attempts)
+            if isinstance(result, httpx.Response):
+                return result
+            await attempts.wait(result)
 
-            if failure is not None:
-                reason = retry_reason = type(failure).__name__
-                if call is not None:
-                    call.attempt_ended(None, reason)
-                logger.debug("%s -> %s attempt=%d elapsed=%.3fs", route, reason, attempt + 1, elapsed)
-                safe = method in IDEMPOTENT_METHODS or isinstance(failure, NOT_SENT_ERRORS)
-                if safe and attempt < retry.max_retries:
-                    attempt = await self._wait_before_retry(route, reason, attempt, retry.backoff(attempt), retry)
-                    continue
-                error = APITimeoutError if isinstance(failure, httpx.TimeoutException) else APIConnectionError
-                failure.request = masked_request(request)  # the cause must not carry the key either
-                raise error(f"{reason} on {route} after {attempt + 1} attempt(s)") from failure
+    async def _attempt(self, request: httpx.Request, attempts: Attempts) -> httpx.Response | Decision:
+        """One attempt: the limiter, the network, then the answer; a Decision to retry, or the final answer."""
+        priority: str | None = request.extensions.get(PRIORITY_EXTENSION)
+        permit = await self._gate.acquire(attempts.route, attempts.policy.max_retry_after, priority)
+        attempts.begin(permit)
+        failure: httpx.TransportError | None = None
+        unanswered = True  # until an answer, or a failure that proves nothing left, says otherwise
+        try:
+            response = await self._inner.handle_async_request(request)
+            unanswered = False
+        except httpx.TransportError as exc:
+            failure = exc
+            unanswered = not isinstance(exc, NOT_SENT_ERRORS)
+        finally:
+            # The answer (or the failure) is in: Hero has seen this request, or never will, or (no answer) may
+            # still see it. Release before any backoff, so the place is not held while this caller sleeps.
+            await self._gate.release(permit, _linger(request) if unanswered else None)
+        if failure is not None:
+            return self._failed(request, failure, attempts)
+        attempts.answered(response.status_code)
+        if response.status_code < 400:
+            return await self._read_success(request, response, attempts)
+        return await self._error_answer(request, response, attempts)
 
-            status = response.status_code
-            self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
-            retry_reason = str(status)
-            logger.debug("%s -> %d attempt=%d elapsed=%.3fs", route, status, attempt + 1, elapsed)
-            if status < 400:
-                # Read the body here, inside the retry loop: a GET cut off mid-body is retried like any failure,
-                # while a POST cut off after its 2xx headers was processed by Hero and must not be sent again.
-                try:
-                    await response.aread()
-                except (httpx.TransportError, httpx.DecodingError) as exc:
-                    await response.aclose()
-                    reason = retry_reason = type(exc).__name__
-                    if call is not None:
-                        call.attempt_ended(status, reason)
-                    cut_off = isinstance(exc, httpx.TransportError)  # a body that does not decode will not next time
-                    if cut_off and method in IDEMPOTENT_METHODS and attempt < retry.max_retries:
-                        attempt = await self._wait_before_retry(route, reason, attempt, retry.backoff(attempt), retry)
-                        continue
-                    response.request = masked_request(request)
-                    raise ResponseValidationError(
-                        model=request.extensions.get("operation_id") or "answer",
-                        field=None,
-                        expected="a complete body" if cut_off else "a body in its declared encoding",
-                        received=f"a body cut off ({reason})" if cut_off else f"a body that does not decode ({reason})",
-                        route=route,
-                        status_code=status,
-                        response=response,
-                    ) from exc
-                if call is not None:
-                    call.attempt_ended(status, None)
-                return response
+    def _failed(self, request: httpx.Request, failure: httpx.TransportError, attempts: Attempts) -> Decision:
+        outcome = Outcome.failed(failure)
+        decision = attempts.failed(outcome)
+        if decision.retry:
+            return decision
+        error = APITimeoutError if isinstance(failure, httpx.TimeoutException) else APIConnectionError
+        failure.request = masked_request(request)  # the cause must not carry the key either
+        raise error(f"{outcome.reason} on {attempts.route} after {attempts.number + 1} attempt(s)") from failure
 
-            response = await _read_error_answer(response, request)
-            if call is not None:
-                call.attempt_ended(status, None)
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            retryable = status in RETRYABLE_STATUSES and (method in IDEMPOTENT_METHODS or status == 429)
-            patient_enough = retry_after is None or retry_after <= retry.max_retry_after
-            will_retry = retryable and patient_enough and attempt < retry.max_retries
-            delay = retry_after if retry_after is not None else retry.backoff(attempt)
-            if status == 429:
-                self.stats.rate_limited += 1
-                if self._limiter is not None:
-                    # Every caller of this key waits for the real Retry-After (not just this one): those who may
-                    # wait that long wait in acquire(), the others are refused there at once.
-                    await self._limiter.pause(min(delay, MAX_PAUSE))
-                    delay = 0.0
-            if will_retry:
-                attempt = await self._wait_before_retry(route, str(status), attempt, delay, retry)
-                continue
-            response.request = masked_request(request)  # errors get logged: keep the key off them
-            raise error_for_response(response, route=route, retry_after=retry_after)
+    async def _read_success(
+        self, request: httpx.Request, response: httpx.Response, attempts: Attempts
+    ) -> httpx.Response | Decision:
+        """Read the body here, inside the retry loop: a GET cut off mid-body is retried like any failure, while a
+        POST cut off after its 2xx headers was processed by Hero and must not be sent again."""
+        status = response.status_code
+        try:
+            await response.aread()
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            await response.aclose()
+            outcome = Outcome.body_failed(status, exc)
+            decision = attempts.body_failed(outcome)
+            if decision.retry:
+                return decision
+            response.request = masked_request(request)
+            cut_off, reason = outcome.repeatable, outcome.reason
+            raise ResponseValidationError(
+                model=request.extensions.get("operation_id") or "answer",
+                field=None,
+                expected="a complete body" if cut_off else "a body in its declared encoding",
+                received=f"a body cut off ({reason})" if cut_off else f"a body that does not decode ({reason})",
+                route=attempts.route,
+                status_code=status,
+                response=response,
+            ) from exc
+        attempts.succeeded(status)
+        return response
 
-    async def _wait_before_retry(self, route: str, reason: str, attempt: int, delay: float, retry: RetryPolicy) -> int:
-        logger.info(
-            "retrying %s after %s in %.2fs (retry %d of %d)", route, reason, delay, attempt + 1, retry.max_retries
-        )
-        self.stats.retries += 1
-        if delay > 0:
-            await asyncio.sleep(delay)
-        return attempt + 1
+    async def _error_answer(self, request: httpx.Request, response: httpx.Response, attempts: Attempts) -> Decision:
+        response = await _read_error_answer(response, request)
+        outcome = Outcome.answered(response.status_code, response.headers.get("retry-after"))
+        # A 429 pauses every caller of this key for the real Retry-After (not just this one): those who may wait
+        # that long wait in acquire(), the others are refused there at once.
+        decision = await self._gate.pause_for(attempts.error_answer(outcome))
+        if decision.retry:
+            return decision
+        response.request = masked_request(request)  # errors get logged: keep the key off them
+        raise error_for_response(response, route=attempts.route, retry_after=outcome.retry_after)
 
     async def aclose(self) -> None:
         self.closed = True

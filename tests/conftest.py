@@ -49,5 +49,5 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     async def fake_sleep(delay: float) -> None:
         slept.append(delay)
 
-    monkeypatch.setattr("hero_health_client.transport.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("hero_health_client._attempts.asyncio.sleep", fake_sleep)
     yield slept

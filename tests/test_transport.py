@@ -201,7 +201,7 @@ async def test_the_limiter_place_is_released_before_the_backoff_sleep(
     async def fake_sleep(delay: float) -> None:
         events.append("sleep")
 
-    monkeypatch.setattr("hero_health_client.transport.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("hero_health_client._attempts.asyncio.sleep", fake_sleep)
     recorder = Recorder(httpx.ReadError("reset"), httpx.Response(200, json=STATUS))
     async with HeroClient(api_key, "1", transport=recorder.transport, rate_limiter=Limiter()) as hero:
         await get_message_status.asyncio("1", client=hero)
