@@ -1,46 +1,9 @@
-"""The pytest plugin of ``hero_health_client.testing``: fixtures ``fake_hero`` and ``hero``.
+"""The fixtures ``fake_hero`` and ``hero``, for ``pytest_plugins`` lists that name this module.
 
-pytest loads it through the ``pytest11`` entry point once the package is installed; nothing else imports it, so
-pytest is no dependency of the SDK. The SDK itself is imported only when a fixture is used.
-
-- ``fake_hero``: a fresh ``FakeHero`` per test (Hero's 300-per-minute limit). To change it, override the fixture
-  in your ``conftest.py``: ``@pytest.fixture def fake_hero(): return FakeHero(rate_limit=(5, 0.5))``.
-- ``hero``: an open ``HeroClient`` wired to ``fake_hero`` (``fake_hero.client()``), closed after the test. It is
-  an async fixture: it needs pytest-asyncio (in ``auto`` mode, or mark tests ``@pytest.mark.asyncio``).
+They live in ``hero_health_client_pytest`` (the ``pytest11`` entry point), which imports nothing of the SDK until a
+fixture is used; see its docstring.
 """
 
-from __future__ import annotations
+from hero_health_client_pytest import fake_hero, hero
 
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
-
-import pytest
-
-if TYPE_CHECKING:
-    from hero_health_client import HeroClient
-    from hero_health_client.testing import FakeHero
-
-
-@pytest.fixture
-def fake_hero() -> FakeHero:
-    """A fresh in-process Hero for one test."""
-    from hero_health_client.testing import FakeHero
-
-    return FakeHero()
-
-
-def _async_fixture() -> Callable[..., Any]:
-    """pytest-asyncio's fixture decorator, which works in its strict and auto modes alike; without pytest-asyncio,
-    pytest's own, which tells the user that an async fixture needs an async plugin."""
-    try:
-        import pytest_asyncio
-    except ImportError:  # pragma: no cover - depends on what the user installed
-        return pytest.fixture
-    return pytest_asyncio.fixture
-
-
-@_async_fixture()
-async def hero(fake_hero: FakeHero) -> AsyncIterator[HeroClient]:
-    """A HeroClient talking to ``fake_hero``, with its own API key and the fake's rate limit; closed after."""
-    async with fake_hero.client() as client:
-        yield client
+__all__ = ["fake_hero", "hero"]
