@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-import math
 import os
 from functools import cached_property
 from typing import Any, Self
@@ -13,6 +12,7 @@ from typing import Any, Self
 import httpx
 
 from . import telemetry as _telemetry
+from ._arguments import check_seconds
 from ._network import BACKENDS, Backend, lazy_network_transport
 from ._redact import fingerprint, redact_httpx_logs_for
 from ._version import __version__
@@ -73,9 +73,7 @@ def _credential(name: str, value: object) -> str:
 
 def _seconds(name: str, value: object) -> float:
     """``value`` as a finite number of seconds > 0, or a ValueError naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
-    return float(value)
+    return check_seconds(name, value)
 
 
 def _timeout(value: object) -> httpx.Timeout:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:  # imported on first use: only RateLimit(burst=...) needs it, and it costs import time
     from aiolimiter import AsyncLimiter
 
+from ._arguments import check_seconds
 from ._redact import fingerprint
 from .errors import HeroError
 
@@ -78,10 +79,9 @@ class RateLimit:
     def __post_init__(self) -> None:
         if not _whole(self.requests) or self.requests < 1:
             raise ValueError(f"RateLimit.requests must be a whole number >= 1, got {self.requests!r}")
-        if not _finite(self.seconds) or not self.seconds > 0:
-            raise ValueError(f"RateLimit.seconds must be a finite number > 0, got {self.seconds!r}")
-        if self.margin is not None and not (_finite(self.margin) and self.margin >= 0):
-            raise ValueError(f"RateLimit.margin must be a finite number >= 0 or None, got {self.margin!r}")
+        check_seconds("RateLimit.seconds", self.seconds)
+        if self.margin is not None:
+            check_seconds("RateLimit.margin (or None)", self.margin, zero_ok=True)
         if self.burst is not None and not (_whole(self.burst) and 1 <= self.burst <= self.requests):
             raise ValueError(f"RateLimit.burst must be a whole number from 1 to requests, got {self.burst!r}")
         if not _finite(self.bulk_share) or not 0 < self.bulk_share <= 1:

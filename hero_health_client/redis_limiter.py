@@ -102,6 +102,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "hero_health_client.redis_limiter needs the redis package: pip install 'hero-health-client[redis]'"
     ) from exc
 
+from ._arguments import check_seconds
 from ._redact import fingerprint
 from .errors import HeroError
 from .limits import (
@@ -289,9 +290,7 @@ def _check_url(url: object) -> str:
 
 
 def _positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
-    return float(value)
+    return check_seconds(name, value)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ._arguments import check_seconds
 from .generated.models.appointment_cancelled_event import AppointmentCancelledEvent
 from .generated.models.appointment_confirmed_event import AppointmentConfirmedEvent
 from .generated.models.appointment_rescheduled_event import AppointmentRescheduledEvent
@@ -110,8 +111,7 @@ def verify_webhook(
     """
     if not signing_key:
         raise ValueError("signing_key must not be empty")
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < math.inf:
-        raise ValueError(f"tolerance must be a finite number of seconds >= 0, got {tolerance!r}")
+    check_seconds("tolerance", tolerance, zero_ok=True)
     if now is not None and (isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now)):
         raise ValueError("now must be a finite Unix time or None")
     if isinstance(headers_or_timestamp, Mapping):
