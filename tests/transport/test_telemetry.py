@@ -23,7 +23,7 @@ from hero_health_client._redact import fingerprint
 from hero_health_client.generated.api.messages import get_message_status, send_message
 from hero_health_client.generated.models import MessageType, SendMessageRequest
 from tests.conftest import Recorder
-from tests.test_transport import SENT, STATUS
+from tests.transport.test_transport import SENT, STATUS
 
 PATIENT = "9434765919"
 SMS = SendMessageRequest(patient_id=PATIENT, message_type=MessageType.SMS, message_string="Dear Ms Patient")

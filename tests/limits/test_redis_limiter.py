@@ -3,7 +3,7 @@
 Each test module run starts its own ``redis-server`` on a free loopback port (no persistence) and stops it after.
 Without the binary the tests are skipped, unless ``CI`` is set: CI installs it, so there its absence is a failure.
 
-Also the worker of the multi-process test: ``python -m tests.test_redis_limiter worker '<json>'`` (run from the
+Also the worker of the multi-process test: ``python -m tests.limits.test_redis_limiter worker '<json>'`` (run from the
 repository root) makes one HeroClient, prints READY, waits for a line on stdin, then hammers the server.
 """
 
@@ -365,7 +365,7 @@ FLEET_LIMIT, FLEET_SECONDS = 60, 2.0
 
 
 def worker_command(config: dict[str, Any]) -> list[str]:
-    return [sys.executable, "-m", "tests.test_redis_limiter", "worker", json.dumps(config)]
+    return [sys.executable, "-m", "tests.limits.test_redis_limiter", "worker", json.dumps(config)]
 
 
 async def _worker(config: dict[str, Any]) -> dict[str, int]:
