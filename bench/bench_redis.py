@@ -5,7 +5,7 @@ whose limit the strict server (its own process) enforces: 60 requests per 2 s sl
 limiter they share one budget: no request over the limit, and nearly all of it used. With the in-process limiter
 each process spends a whole budget of its own, so the server sees four times the limit and answers 429. Starts its
 own redis-server (skipped, with a note, when the binary is missing). The workers and server helpers are the ones
-``tests/limits/test_redis_limiter.py`` uses.
+``tests/support/redis_fleet.py`` uses.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import cast
 import benchlib
 from benchlib import Row
 
+from tests.support.redis_fleet import redis_server, run_fleet
 from tests.support.subprocess_server import StrictServerProcess
-from tests.limits.test_redis_limiter import redis_server, run_fleet
 
 PROCESSES = 4
 CALLERS = 30
