@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 
 import httpx
@@ -81,13 +82,20 @@ _HEADER_NAME = re.compile(rb"\(b'([!#$%&*+.^_`|~0-9A-Za-z-]+)', b")
 _HEADERS_LINE = re.compile(r"^(\S*headers\.complete\s+return_value=)(.*)$", re.DOTALL)
 
 
+# True while the SDK sends a request (HeroTransport sets it): httpcore's records do not name the host, so its header
+# lines are rewritten only inside this scope, and another HTTP client of the process keeps its log as it was.
+SDK_REQUEST: ContextVar[bool] = ContextVar("hero_sdk_request", default=False)
+
+
 class RedactHTTPCoreHeaderLog(logging.Filter):
     """httpcore's DEBUG trace prints response headers (``receive_response_headers.complete return_value=(...)``),
     so a ``Location: /v1/patients/<id>`` would reach the log. Header lines keep the status and header names; only
-    the values of a few harmless headers survive. httpcore's records do not name the host, so this applies to every
-    header line of the process once a HeroClient exists."""
+    the values of a few harmless headers survive. httpcore's records do not name the host, so this applies to the
+    header lines logged while the SDK sends (``SDK_REQUEST``), and to no other client's."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not SDK_REQUEST.get():
+            return True
         message = record.getMessage()
         matched = _HEADERS_LINE.match(message)
         if matched is None:

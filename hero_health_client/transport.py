@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from ._attempts import Attempts, LimiterGate
-from ._redact import masked_request, path_template
+from ._redact import SDK_REQUEST, masked_request, path_template
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -122,11 +122,14 @@ class HeroTransport(httpx.AsyncBaseTransport):
         template = request.extensions.get("path_template") or path_template(request.url.path)
         call = self._telemetry.call(method, template)
         attempts = Attempts(method, f"{method} {template}", retry, self.stats, call)
+        scope = SDK_REQUEST.set(True)  # httpcore's header lines of this request get redacted, no one else's
         try:
             response = await self._send(request, attempts)
         except BaseException as exc:
             call.end(None, exc)
             raise
+        finally:
+            SDK_REQUEST.reset(scope)
         call.end(response.status_code, None)
         return response
 

@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 
-from hero_health_client import HeroClient, NotFoundError
+from hero_health_client import HeroClient, NotFoundError, _redact
 from hero_health_client._redact import masked_request, path_template
 from tests.conftest import Recorder
 
@@ -42,12 +42,14 @@ async def test_escape_hatch_errors_and_logs_hold_no_surname(api_key: str, caplog
 def test_httpcore_header_lines_keep_no_header_values(api_key: str, caplog: pytest.LogCaptureFixture) -> None:
     HeroClient(api_key, "1")  # installs the filters
     caplog.set_level(logging.DEBUG)
+    scope = _redact.SDK_REQUEST.set(True)  # as while HeroTransport sends (tests/transport/test_log_scope.py)
     line = (
         "receive_response_headers.complete return_value=(b'HTTP/1.1', 201, b'Created', [(b'Content-Type', "
         "b'application/json'), (b'Location', b'/v1/patients/9434765919'), (b'Set-Cookie', b'session=abc')])"
     )
     logging.getLogger("httpcore.http11").debug(line)
     logging.getLogger("httpcore.http2").debug(line)
+    _redact.SDK_REQUEST.reset(scope)
     text = caplog.text
     assert "9434765919" not in text and "session=abc" not in text
     assert "status=201" in text and "Location: [redacted]" in text and "Content-Type: application/json" in text
