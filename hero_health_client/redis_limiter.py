@@ -113,10 +113,10 @@ from .limits import (
     RateLimit,
     RateLimiterFactory,
     SlidingWindowLimiter,
-    _LocalPermit,
     check_priority,
-    log_wait,
+    waits,
 )
+from .limits.sliding_window import LocalPermit
 
 __all__ = ["RateLimiterUnavailableError", "RedisKeyLimiter", "RedisRateLimiter", "RedisUnavailableWarning"]
 
@@ -311,7 +311,7 @@ class _RedisPermit:
     limiter: RedisKeyLimiter
     token: str
     waited: float
-    mirror: _LocalPermit | None = None
+    mirror: LocalPermit | None = None
     released: bool = False
     reason: str | None = None
     queue_length: int = 0
@@ -331,7 +331,7 @@ class _FallbackPermit:
     """A place granted by the in-process fallback while Redis was down; Redis hears of it once it is back."""
 
     limiter: RedisKeyLimiter
-    local: _LocalPermit
+    local: LocalPermit
     token: str
     waited: float
     counts_until: float | None = None  # monotonic time it stops counting, once released
@@ -611,7 +611,7 @@ class RedisKeyLimiter:
                 permit.waited = time.monotonic() - started
                 if note.reason is not None or note.queued:
                     permit.reason, permit.queue_length = note.reason or WINDOW_FULL, note.ahead
-                log_wait(self._fingerprint, permit.waited, permit.reason, permit.queue_length)
+                waits.log_wait(self._fingerprint, permit.waited, permit.reason, permit.queue_length)
                 return permit
 
     async def _acquire_local(self, max_wait: float | None, bulk: bool, note: _Note) -> _FallbackPermit | None:
@@ -631,7 +631,7 @@ class RedisKeyLimiter:
         note.saw(local.reason)
         return self._fallback(local)
 
-    def _fallback(self, local: _LocalPermit) -> _FallbackPermit:
+    def _fallback(self, local: LocalPermit) -> _FallbackPermit:
         permit = _FallbackPermit(self, local, uuid.uuid4().hex, waited=local.waited)
         now = time.monotonic()
         with self._lock:
@@ -646,7 +646,7 @@ class RedisKeyLimiter:
     ) -> _RedisPermit | _FallbackPermit | None:
         """A place from Redis (and, for a while after an outage, from the fallback too); None if Redis failed and
         the fallback should serve."""
-        local: _LocalPermit | None = None
+        local: LocalPermit | None = None
         if self._mirror and time.monotonic() < self._recover_until:
             # Back from an outage: other processes may still be granting on their own budgets, unknown to Redis.
             # Until they must have returned too, this process spends no more than its local share either.
@@ -665,7 +665,7 @@ class RedisKeyLimiter:
         return cast("_RedisPermit | None", granted)
 
     async def _ask_redis(
-        self, max_wait: float | None, local: _LocalPermit | None, bulk: bool, note: _Note
+        self, max_wait: float | None, local: LocalPermit | None, bulk: bool, note: _Note
     ) -> _RedisPermit | object | None:
         """Redis's grant; None if Redis failed; ``_ASK_AGAIN`` if this process fell back to its local limit while the
         call was under way (its grant did not account for the local places, so it is given back)."""
@@ -680,7 +680,7 @@ class RedisKeyLimiter:
             line.size -= 1
 
     async def _ask_redis_at_head(
-        self, max_wait: float | None, local: _LocalPermit | None, bulk: bool, note: _Note
+        self, max_wait: float | None, local: LocalPermit | None, bulk: bool, note: _Note
     ) -> _RedisPermit | object | None:
         owner = self._owner
         while not owner._use_local():

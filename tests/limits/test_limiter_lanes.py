@@ -15,9 +15,10 @@ import uuid
 import pytest
 
 from hero_health_client import HeroClient, RateLimit, SlidingWindowLimiter
-from hero_health_client import limits as limits_module
 from hero_health_client._redact import fingerprint
 from hero_health_client.limits import PAUSED, WINDOW_FULL, KeyPausedError, shared_limiter
+from hero_health_client.limits import registry as limits_module
+from hero_health_client.limits import waits as waits_module
 
 
 def fresh_key() -> str:
@@ -157,7 +158,7 @@ async def test_a_pause_that_arrives_while_waiting_is_the_reason_and_refuses_shor
 async def test_a_long_wait_logs_one_info_line_with_the_fingerprint_never_the_key(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(limits_module, "LOG_WAITS_OVER", 0.02)  # the real threshold is 1 s
+    monkeypatch.setattr(waits_module, "LOG_WAITS_OVER", 0.02)  # the real threshold is 1 s
     key = fresh_key()
     limiter = shared_limiter(key, RateLimit(1, 0.05, margin=0))
     caplog.set_level(logging.INFO, logger="hero_health_client")

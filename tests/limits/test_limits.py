@@ -105,7 +105,7 @@ def test_a_failed_construction_leaves_the_key_without_a_limiter(api_key: str) ->
 
 def test_the_registry_is_keyed_by_the_full_hash_not_the_short_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
     # Two keys whose display fingerprints collide (as a 32-bit tag does after ~65,000 keys) keep their own budgets.
-    monkeypatch.setattr("hero_health_client.limits.fingerprint", lambda secret: "deadbeef")
+    monkeypatch.setattr("hero_health_client.limits.registry.fingerprint", lambda secret: "deadbeef")
     monkeypatch.setattr("hero_health_client._redact.fingerprint", lambda secret: "deadbeef")
     first, second = f"key-a-{uuid.uuid4().hex}", f"key-b-{uuid.uuid4().hex}"
     assert shared_limiter(first, RateLimit(5, 60)) is not shared_limiter(second, RateLimit(5, 60))

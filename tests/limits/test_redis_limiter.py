@@ -455,8 +455,8 @@ async def test_redis_permits_say_why_they_waited(redis_url: str, prefix: str) ->
 async def test_a_long_redis_wait_logs_one_info_line_with_the_fingerprint(
     redis_url: str, prefix: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hero_health_client import limits as limits_module
     from hero_health_client._redact import fingerprint
+    from hero_health_client.limits import waits as limits_module
 
     monkeypatch.setattr(limits_module, "LOG_WAITS_OVER", 0.05)
     key = f"secret-{uuid.uuid4().hex}"

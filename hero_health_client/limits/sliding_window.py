@@ -1,4 +1,4 @@
-"""Client-side rate limiting: the limiter interface and the in-process sliding-window limiter.
+"""The in-process sliding-window limiter: the algorithm, one class (with its waiter and permit).
 
 Hero allows 300 requests per minute per API key and answers 429 beyond that. A plain leaky bucket
 (``aiolimiter.AsyncLimiter(300, 60)``) starts full and refills while it drains, so a sliding minute can see close
@@ -27,11 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import hashlib
 import heapq
-import inspect
-import logging
 import math
 import threading
 import time
@@ -39,153 +35,15 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported on first use: only RateLimit(burst=...) needs it, and it costs import time
     from aiolimiter import AsyncLimiter
 
-from ._arguments import check_seconds
-from ._redact import fingerprint
-from .errors import HeroError
-
-logger = logging.getLogger("hero_health_client")
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """How many requests one API key may make per window, as Hero counts them.
-
-    ``margin`` (seconds) is added to the window as a guard against timer and clock granularity; ``None`` picks
-    0.1% of the window, between 1 ms and 100 ms. ``burst`` caps how many requests may leave back to back
-    (``None``: the whole budget). ``bulk_share``: the share of the window that requests marked
-    ``priority="bulk"`` may hold together (``bulk_places``); interactive requests may use every place.
-    """
-
-    requests: int = 300
-    seconds: float = 60.0
-    margin: float | None = None
-    burst: int | None = None
-    bulk_share: float = 0.8
-
-    def __post_init__(self) -> None:
-        if not _whole(self.requests) or self.requests < 1:
-            raise ValueError(f"RateLimit.requests must be a whole number >= 1, got {self.requests!r}")
-        check_seconds("RateLimit.seconds", self.seconds)
-        if self.margin is not None:
-            check_seconds("RateLimit.margin (or None)", self.margin, zero_ok=True)
-        if self.burst is not None and not (_whole(self.burst) and 1 <= self.burst <= self.requests):
-            raise ValueError(f"RateLimit.burst must be a whole number from 1 to requests, got {self.burst!r}")
-        if not _finite(self.bulk_share) or not 0 < self.bulk_share <= 1:
-            raise ValueError(f"RateLimit.bulk_share must be a finite number > 0 and <= 1, got {self.bulk_share!r}")
-
-    @property
-    def bulk_places(self) -> int:
-        """How many places of the window bulk requests may hold: ``floor(bulk_share * requests)``, at least 1 (else
-        a small budget could never serve bulk at all)."""
-        return max(1, math.floor(self.bulk_share * self.requests + 1e-9))
-
-    @property
-    def window(self) -> float:
-        """Seconds a finished request keeps counting against the budget."""
-        margin = self.margin if self.margin is not None else min(0.1, max(0.001, 0.001 * self.seconds))
-        return self.seconds + margin
-
-
-@runtime_checkable
-class Permit(Protocol):
-    """Leave to send one request; release it once the answer (or the failure) is in.
-
-    ``release(linger=s)`` (optional in custom permits) says the request got no answer and may still reach Hero up
-    to ``s`` seconds from now: it keeps counting until a window after that. The built-in permits also carry
-    ``reason`` (``"window full"``, ``"paused after a 429"``, or None when the caller did not queue) and
-    ``queue_length`` (waiters ahead of it when it started waiting); read them with ``getattr``, custom permits may
-    lack them.
-    """
-
-    waited: float  # seconds the caller waited for it
-
-    async def release(self) -> None: ...
-
-
-@runtime_checkable
-class RateLimiter(Protocol):
-    """What HeroClient needs from a limiter; one limiter serves every client of one API key.
-
-    Limiters may also accept ``acquire(max_wait=s)``: a caller the key's 429 pause would hold longer than ``s``
-    seconds gets ``KeyPausedError`` at once instead; and ``acquire(priority="bulk")`` (or ``"interactive"``, the
-    default). HeroClient passes each keyword only when the limiter's signature has it.
-    """
-
-    async def acquire(self) -> Permit:
-        """Wait until a request may be sent."""
-        ...
-
-    async def pause(self, seconds: float) -> None:
-        """Hold every caller for ``seconds`` (Hero answered 429 with that Retry-After)."""
-        ...
-
-
-@runtime_checkable
-class RateLimiterFactory(Protocol):
-    """A limiter that must know the API key (the Redis one counts under the key's hash): HeroClient binds it."""
-
-    def bind(self, api_key: str) -> RateLimiter:
-        """The limiter for ``api_key``."""
-        ...
-
-
-class KeyPausedError(HeroError):
-    """The key is paused (Hero answered 429) for longer than this caller may wait; ``retry_after`` in seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"the API key is paused by a 429 for another {retry_after:.1f}s, beyond the caller's wait")
-
-
-@lru_cache(maxsize=256)
-def accepts_keyword(function: Callable[..., Any], name: str) -> bool:
-    """Whether ``function`` takes the keyword ``name``: the optional parts of the limiter protocol."""
-    try:
-        parameters = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-
-
-Priority = Literal["interactive", "bulk"]
-PRIORITIES: tuple[Priority, ...] = ("interactive", "bulk")
-
-WINDOW_FULL = "window full"
-PAUSED = "paused after a 429"
-LOG_WAITS_OVER = 1.0  # seconds: a grant that waited longer logs one INFO line
-
-
-def check_priority(priority: object) -> bool:
-    """True for ``"bulk"``, False for ``"interactive"``; a ValueError naming ``priority`` for anything else."""
-    if priority == "bulk" and isinstance(priority, str):
-        return True
-    if priority == "interactive" and isinstance(priority, str):
-        return False
-    shown = repr(priority) if isinstance(priority, str) and len(priority) <= 20 else type(priority).__name__
-    raise ValueError(f"priority must be 'interactive' or 'bulk', got {shown}")
-
-
-def log_wait(key_fingerprint: str | None, waited: float, reason: str | None, queue_length: int) -> None:
-    """The one INFO line for a grant that waited longer than a second (never the key: its fingerprint)."""
-    if waited > LOG_WAITS_OVER and logger.isEnabledFor(logging.INFO):
-        who = f"key …{key_fingerprint}" if key_fingerprint else "a key"
-        logger.info(
-            "rate limiter: %s waited %.1fs (%s, %d waiting ahead)", who, waited, reason or WINDOW_FULL, queue_length
-        )
+from . import waits
+from .config import RateLimit
+from .protocol import KeyPausedError, Priority, check_priority
+from .waits import PAUSED, WINDOW_FULL
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
@@ -223,7 +81,7 @@ class _Waiter:
         self.reason = reason
         self.ahead = ahead
         self.future: asyncio.Future[None] = loop.create_future()
-        self.permit: _LocalPermit | None = None
+        self.permit: LocalPermit | None = None
         self.gone = False  # cancelled, refused or granted: skipped (and dropped) when it reaches the head
 
     def settle(self, current: asyncio.AbstractEventLoop | None, error: BaseException | None = None) -> None:
@@ -236,7 +94,7 @@ class _Waiter:
 
 
 @dataclass(eq=False)
-class _LocalPermit:
+class LocalPermit:
     limiter: SlidingWindowLimiter
     waited: float
     loop: asyncio.AbstractEventLoop | None = None
@@ -285,7 +143,7 @@ class SlidingWindowLimiter:
         self._bulk_limit = rate_limit.bulk_places
         self._window = rate_limit.window
         self._lock = threading.Lock()
-        self._in_flight: set[_LocalPermit] = set()
+        self._in_flight: set[LocalPermit] = set()
         self._bulk_in_flight = 0
         self._loops_in_flight: dict[asyncio.AbstractEventLoop | None, int] = {}  # the loops of requests in flight
         self._finished_at: list[float] = []  # heap of times at which answered requests stop counting
@@ -318,7 +176,7 @@ class SlidingWindowLimiter:
             permit.released = True
             self._count_finished(permit, now + self._window)
 
-    def _count_finished(self, permit: _LocalPermit, until: float | None) -> None:
+    def _count_finished(self, permit: LocalPermit, until: float | None) -> None:
         if permit in self._in_flight:
             self._in_flight.discard(permit)
             left = self._loops_in_flight[permit.loop] - 1
@@ -423,23 +281,23 @@ class SlidingWindowLimiter:
             self._kept = True
             self._busy(self)
 
-    def _grant(self, loop: asyncio.AbstractEventLoop | None, bulk: bool) -> _LocalPermit:
+    def _grant(self, loop: asyncio.AbstractEventLoop | None, bulk: bool) -> LocalPermit:
         """Under the lock: count a request as in flight from now."""
         self._keep_alive()
-        permit = _LocalPermit(self, waited=0.0, loop=loop, bulk=bulk)
+        permit = LocalPermit(self, waited=0.0, loop=loop, bulk=bulk)
         self._in_flight.add(permit)
         self._loops_in_flight[loop] = self._loops_in_flight.get(loop, 0) + 1
         if bulk:
             self._bulk_in_flight += 1
         return permit
 
-    def _finished(self, permit: _LocalPermit, linger: float | None) -> None:
+    def _finished(self, permit: LocalPermit, linger: float | None) -> None:
         with self._lock:
             now = time.monotonic()
             self._count_finished(permit, None if linger is None else now + max(0.0, linger) + self._window)
             self._dispatch(now, _current_loop())  # a waiter may have been waiting for exactly this
 
-    def record(self, loop: asyncio.AbstractEventLoop | None = None, *, bulk: bool = False) -> _LocalPermit:
+    def record(self, loop: asyncio.AbstractEventLoop | None = None, *, bulk: bool = False) -> LocalPermit:
         """Count a request granted elsewhere (the Redis limiter mirrors its grants here), without waiting."""
         with self._lock:
             return self._grant(loop, bulk)
@@ -467,7 +325,7 @@ class SlidingWindowLimiter:
 
     # -- the interface ---------------------------------------------------------------------------------------------
 
-    async def acquire(self, *, max_wait: float | None = None, priority: Priority = "interactive") -> _LocalPermit:
+    async def acquire(self, *, max_wait: float | None = None, priority: Priority = "interactive") -> LocalPermit:
         """Wait for a place. ``priority="bulk"``: wait in the bulk lane (see the class). ``max_wait``: refuse at once
         (``KeyPausedError``) if a 429 pause would hold this caller longer. The permit's ``reason`` and
         ``queue_length`` say why it waited and how many waited ahead of it."""
@@ -519,7 +377,7 @@ class SlidingWindowLimiter:
         if not immediate:
             permit.reason, permit.queue_length = me.reason, ahead
         if self._log_waits:
-            log_wait(self.key_fingerprint, permit.waited, permit.reason, permit.queue_length)
+            waits.log_wait(self.key_fingerprint, permit.waited, permit.reason, permit.queue_length)
         return permit
 
     def _compact(self, lane: int) -> None:
@@ -572,59 +430,3 @@ class SlidingWindowLimiter:
     def __repr__(self) -> str:
         limit = self.rate_limit
         return f"<SlidingWindowLimiter {limit.requests}/{limit.seconds}s window={self._window}s>"
-
-
-_shared: weakref.WeakValueDictionary[str, SlidingWindowLimiter] = weakref.WeakValueDictionary()  # by full SHA-256
-_kept: dict[str, SlidingWindowLimiter] = {}  # limiters with state that counts, kept even with no client left
-_shared_lock = threading.Lock()
-_SWEEP_MIN = 64
-_sweep_over = _SWEEP_MIN  # sweep _kept when it grows past this: amortised O(1) per new key, size <= 2x the busy ones
-
-
-def _keep(key: str, limiter: SlidingWindowLimiter) -> None:
-    """Called under the limiter's lock when it starts counting (a plain dict store: atomic, no other lock)."""
-    _kept[key] = limiter
-
-
-def _sweep() -> None:
-    """Under ``_shared_lock``: stop keeping limiters that went idle (those with clients stay, weakly, in _shared)."""
-    now = time.monotonic()
-    for key, limiter in list(_kept.items()):
-        with limiter._lock:  # a grant on another thread re-keeps it under this same lock: no lost keep-alive
-            if limiter._idle(now):
-                limiter._kept = False
-                _kept.pop(key, None)
-
-
-class RateLimitConflictError(ValueError):
-    """A second RateLimit for an API key that already has a limiter in this process with another one."""
-
-
-def shared_limiter(api_key: str, rate_limit: RateLimit) -> SlidingWindowLimiter:
-    """The one in-process limiter for ``api_key`` (keyed by its SHA-256, never the key itself).
-
-    Every HeroClient of the process that uses the key gets the same limiter, whichever event loop it runs on. The
-    registry holds a limiter strongly only while it has state that counts (requests in flight or within the window,
-    a pause, waiters), and weakly otherwise: a client made a moment after another one closed still sees its
-    requests, yet a process that goes through many keys keeps only the limiters of keys in use. Asking for the key
-    with a different RateLimit raises ``RateLimitConflictError`` and changes nothing: another library in the
-    process must not be able to change (or double) your budget. ``limiter.reconfigure(...)`` changes it on purpose.
-    """
-    if not isinstance(rate_limit, RateLimit):
-        raise TypeError(f"rate_limit must be a RateLimit or None, got {type(rate_limit).__name__}")
-    key = hashlib.sha256(api_key.encode()).hexdigest()
-    global _sweep_over
-    with _shared_lock:
-        limiter = _shared.get(key)
-        if limiter is None:
-            limiter = _shared[key] = SlidingWindowLimiter(rate_limit, key_fingerprint=fingerprint(api_key))
-            limiter._busy = functools.partial(_keep, key)
-            if len(_kept) > _sweep_over:
-                _sweep()
-                _sweep_over = max(_SWEEP_MIN, 2 * len(_kept))
-        elif limiter.rate_limit != rate_limit:
-            raise RateLimitConflictError(
-                f"rate_limit: API key …{fingerprint(api_key)} already has a limiter in this process with "
-                f"{limiter.rate_limit}; every client of one key must pass the same RateLimit (got {rate_limit})"
-            )
-        return limiter
